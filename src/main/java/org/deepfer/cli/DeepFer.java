@@ -1,0 +1,43 @@
+package org.deepfer.cli;
+
+import org.apache.spark.sql.SparkSession;
+import org.deepfer.config.ConfigException;
+import org.deepfer.ingest.IngestException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code deepfer} command line: one subcommand per job. */
+@Command(name = "deepfer", mixinStandardHelpOptions = true, version = "DeepFER 0.1.0",
+        description = "Facial-expression recognition as a batch pipeline on Apache Spark.",
+        subcommands = {IngestCommand.class})
+public final class DeepFer implements Runnable {
+    /** Exit code for bad input or config: the message says what to fix, no stack trace needed. */
+    static final int USAGE_ERROR = 2;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Runs the command line without exiting the JVM (tests, the pipeline). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new DeepFer());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException || e instanceof IngestException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return USAGE_ERROR;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args);
+        SparkSession.getActiveSession().foreach(s -> {
+            s.stop();
+            return null;
+        });
+        System.exit(code);
+    }
+}

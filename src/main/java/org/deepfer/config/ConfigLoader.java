@@ -1,0 +1,217 @@
+package org.deepfer.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Builds the {@link DeepFerConfig}: built-in defaults (conf/deepfer.yaml as shipped), then the
+ * user's YAML file, then {@code key=value} overrides. A key that the defaults do not have is an
+ * error wherever it appears, so a typo never silently falls back to a default.
+ */
+public final class ConfigLoader {
+    /** Where {@code mvn package} puts conf/deepfer.yaml inside the jar. */
+    static final String DEFAULTS_RESOURCE = "/org/deepfer/config/deepfer.yaml";
+
+    private static final ObjectMapper YAML = new ObjectMapper(
+                    new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    private ConfigLoader() {}
+
+    /** The built-in defaults alone. */
+    public static DeepFerConfig defaults() {
+        return load(Optional.empty(), List.of());
+    }
+
+    /**
+     * Defaults, overlaid with {@code file} (if present) and then with {@code overrides}
+     * ({@code dotted.key=value}, the value parsed as YAML).
+     */
+    public static DeepFerConfig load(Optional<Path> file, List<String> overrides) {
+        ObjectNode tree = readDefaults();
+        if (file.isPresent()) {
+            JsonNode user = readFile(file.get());
+            if (user != null && !user.isNull()) {
+                if (!user.isObject()) {
+                    throw new ConfigException(file.get() + ": expected a YAML mapping at the top level");
+                }
+                overlay(tree, (ObjectNode) user, "", file.get().toString());
+            }
+        }
+        for (String override : overrides) {
+            applyOverride(tree, override);
+        }
+        DeepFerConfig config = bind(tree);
+        validate(config);
+        return config;
+    }
+
+    /** The config as YAML, exactly what a run used (written into its run directory). */
+    public static String toYaml(DeepFerConfig config) {
+        try {
+            return YAML.writeValueAsString(config);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise config", e);
+        }
+    }
+
+    private static ObjectNode readDefaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath (broken build?)");
+            }
+            return (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read built-in defaults", e);
+        }
+    }
+
+    private static JsonNode readFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file not found: " + file.toAbsolutePath());
+        }
+        try {
+            return YAML.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage(), e);
+        }
+    }
+
+    private static void overlay(ObjectNode target, ObjectNode source, String prefix, String origin) {
+        Iterator<String> names = source.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            String key = prefix.isEmpty() ? name : prefix + "." + name;
+            JsonNode current = target.get(name);
+            if (current == null) {
+                throw unknownKey(key, target, prefix, origin);
+            }
+            JsonNode value = source.get(name);
+            if (current.isObject()) {
+                if (!value.isObject()) {
+                    throw new ConfigException(
+                            origin + ": key '" + key + "' is a section; expected a mapping, got '" + value + "'");
+                }
+                overlay((ObjectNode) current, (ObjectNode) value, key, origin);
+            } else {
+                target.set(name, value.isNull() ? TextNode.valueOf("") : value);
+            }
+        }
+    }
+
+    private static void applyOverride(ObjectNode tree, String override) {
+        int eq = override.indexOf('=');
+        if (eq <= 0) {
+            throw new ConfigException("--set expects key=value, got '" + override + "'");
+        }
+        String key = override.substring(0, eq).trim();
+        String raw = override.substring(eq + 1);
+        String[] parts = key.split("\\.");
+        ObjectNode node = tree;
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = node.get(parts[i]);
+            if (child == null || !child.isObject()) {
+                throw unknownKey(key, node, prefix.toString(), "--set");
+            }
+            node = (ObjectNode) child;
+            prefix.append(prefix.length() == 0 ? "" : ".").append(parts[i]);
+        }
+        String leaf = parts[parts.length - 1];
+        JsonNode current = node.get(leaf);
+        if (current == null) {
+            throw unknownKey(key, node, prefix.toString(), "--set");
+        }
+        if (current.isObject()) {
+            throw new ConfigException("--set " + key + ": '" + key + "' is a section; set one of its keys: "
+                    + String.join(", ", names(current)));
+        }
+        node.set(leaf, parseValue(raw, current));
+    }
+
+    /** YAML scalar parsing ("6" is a number, "true" a boolean), but text stays text where text is expected. */
+    private static JsonNode parseValue(String raw, JsonNode current) {
+        if (current.isTextual() || raw.isEmpty()) {
+            return TextNode.valueOf(raw);
+        }
+        try {
+            JsonNode parsed = YAML.readTree(raw);
+            return parsed == null || parsed.isMissingNode() ? TextNode.valueOf(raw) : parsed;
+        } catch (IOException e) {
+            return TextNode.valueOf(raw);
+        }
+    }
+
+    private static ConfigException unknownKey(String key, JsonNode section, String sectionName, String origin) {
+        String where = sectionName.isEmpty() ? "at the top level" : "under '" + sectionName + "'";
+        return new ConfigException(origin + ": unknown config key '" + key + "'; known keys " + where + ": "
+                + String.join(", ", names(section)));
+    }
+
+    private static List<String> names(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    private static DeepFerConfig bind(ObjectNode tree) {
+        try {
+            return YAML.treeToValue(tree, DeepFerConfig.class);
+        } catch (JsonMappingException e) {
+            String key = e.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining("."));
+            String detail = e.getOriginalMessage().split("\n")[0];
+            throw new ConfigException("config key '" + key + "' has a wrong value: " + detail, e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config cannot be read: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static void validate(DeepFerConfig c) {
+        requireRange("image.size", c.image().size(), 8, 1024);
+        requireRange("audit.nearDupHamming", c.audit().nearDupHamming(), 0, 24);
+        requireRange("audit.examplesPerFinding", c.audit().examplesPerFinding(), 0, 10_000);
+        requireRange("audit.gridGroups", c.audit().gridGroups(), 0, 200);
+        if (!(c.audit().effectiveNumberBeta() >= 0 && c.audit().effectiveNumberBeta() < 1)) {
+            throw new ConfigException("audit.effectiveNumberBeta must be in [0, 1), got " + c.audit().effectiveNumberBeta());
+        }
+        requireRange("augment.variantsPerImage", c.augment().variantsPerImage(), 0, 100);
+        requireRange("augment.previewImages", c.augment().previewImages(), 0, 100);
+        requireRange("sample.trainPerClass", c.sample().trainPerClass(), 3, 100_000);
+        requireRange("sample.validationPerClass", c.sample().validationPerClass(), 1, 100_000);
+        requireRange("sample.testPerClass", c.sample().testPerClass(), 1, 100_000);
+        requireRange("spark.shufflePartitions", c.spark().shufflePartitions(), 1, 100_000);
+        List<String> formats = List.of("auto", "fer2013-csv", "folders", "generic");
+        if (!formats.contains(c.ingest().format())) {
+            throw new ConfigException("ingest.format must be one of " + formats + ", got '" + c.ingest().format() + "'");
+        }
+        if (c.paths().warehouse().isBlank() || c.paths().results().isBlank()) {
+            throw new ConfigException("paths.warehouse and paths.results must not be empty");
+        }
+    }
+
+    private static void requireRange(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+}

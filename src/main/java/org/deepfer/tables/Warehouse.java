@@ -1,0 +1,108 @@
+package org.deepfer.tables;
+
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deepfer.run.RunContext;
+
+/**
+ * The Delta tables under one root (local folder, hdfs: or s3a:), read at a pinned version and
+ * recorded in the run's provenance.
+ */
+public final class Warehouse {
+    public static final String FACES = "faces";
+    public static final String QUARANTINE = "quarantine";
+    public static final String FACE_COUNTS = "face_counts";
+    public static final String AUDIT_FINDINGS = "audit_findings";
+    public static final String FACES_AUG = "faces_aug";
+
+    private final SparkSession spark;
+    private final String root;
+    private final RunContext run;
+
+    public Warehouse(SparkSession spark, String root, RunContext run) {
+        this.spark = spark;
+        this.root = toUri(root);
+        this.run = run;
+    }
+
+    /** A local path made absolute (so Spark and the driver agree); URIs with a scheme unchanged. */
+    public static String toUri(String location) {
+        if (URI.create(location.replace(" ", "%20")).getScheme() != null && !location.matches("^[A-Za-z]:\\\\.*")) {
+            return location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+        }
+        return Path.of(location).toAbsolutePath().normalize().toUri().toString().replaceAll("/$", "");
+    }
+
+    public String root() {
+        return root;
+    }
+
+    public String path(String table) {
+        return root + "/" + table;
+    }
+
+    public boolean exists(String table) {
+        return DeltaTable.isDeltaTable(spark, path(table));
+    }
+
+    /** The table at its current version; the version goes into provenance. */
+    public Dataset<Row> read(String table) {
+        if (!exists(table)) {
+            throw new IllegalStateException("Delta table '" + table + "' not found at " + path(table)
+                    + " (run the stage that writes it first, e.g. ingest)");
+        }
+        long version = version(table);
+        run.readTable(table, version);
+        return spark.read().format("delta").option("versionAsOf", version).load(path(table));
+    }
+
+    /** The latest version of {@code table}. */
+    public long version(String table) {
+        Row last = DeltaTable.forPath(spark, path(table)).history(1).select("version").head();
+        return last.getLong(0);
+    }
+
+    /** Records in provenance that this run wrote {@code table}, at its now-latest version. */
+    public long recordWrite(String table) {
+        long version = version(table);
+        run.wroteTable(table, version);
+        return version;
+    }
+
+    /** Overwrites {@code table} with {@code data} (for derived tables that are recomputed whole). */
+    public long overwrite(String table, Dataset<Row> data, String... partitionBy) {
+        data.write()
+                .format("delta")
+                .mode("overwrite")
+                .option("overwriteSchema", "true")
+                .partitionBy(partitionBy)
+                .save(path(table));
+        return recordWrite(table);
+    }
+
+    /** True when {@code location} (any Hadoop URI or local path) exists. */
+    public boolean pathExists(String location) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(toUri(location));
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            return fs.exists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    public SparkSession spark() {
+        return spark;
+    }
+
+    public RunContext run() {
+        return run;
+    }
+}
