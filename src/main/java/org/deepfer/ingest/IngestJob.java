@@ -6,8 +6,6 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.delta.tables.DeltaTable;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -37,6 +35,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
 import org.deepfer.tables.Labels;
 import org.deepfer.tables.Warehouse;
@@ -353,14 +352,7 @@ public final class IngestJob {
         for (int i = 0; i < Labels.count(); i++) {
             classes.put(Integer.toString(i), Labels.NAMES.get(i));
         }
-        Path file = Path.of(config.paths().results(), "classes.json");
-        try {
-            Files.createDirectories(file.getParent());
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), classes);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-        run.output(file);
+        Reports.writeJson(run, Path.of(config.paths().results(), "classes.json"), classes);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------

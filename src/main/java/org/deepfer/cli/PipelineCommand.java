@@ -1,0 +1,53 @@
+package org.deepfer.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.deepfer.audit.AuditJob;
+import org.deepfer.augment.AugmentJob;
+import org.deepfer.ingest.IngestJob;
+import org.deepfer.tables.Warehouse;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code deepfer pipeline}: the data stages in order, in one Spark session and one run. */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = {"Run the data stages in order: generate-sample (only when no --input is given),",
+            "ingest, audit, augment. With no arguments it runs on the built-in synthetic sample."})
+final class PipelineCommand extends SparkJobCommand {
+    @Option(names = "--input", paramLabel = "PATH", description = "Dataset to ingest (default: the built-in sample).")
+    String input;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "auto | fer2013-csv | folders | generic")
+    String format;
+
+    @Option(names = "--labels", paramLabel = "CSV", description = "Labels CSV (path,label[,split]) for a generic folder.")
+    String labels;
+
+    @Override
+    String jobName() {
+        return "pipeline";
+    }
+
+    @Override
+    List<String> shortcuts() {
+        List<String> s = super.shortcuts();
+        addIfSet(s, "ingest.input", input);
+        addIfSet(s, "ingest.format", format);
+        addIfSet(s, "ingest.labels", labels);
+        return s;
+    }
+
+    @Override
+    void execute(Warehouse warehouse) {
+        var run = warehouse.run();
+        if (run.config().ingest().input().isBlank()) {
+            Summaries.print(run.time("generate-sample", () -> GenerateSampleCommand.generate(run.config())),
+                    Path.of(run.config().paths().sample()));
+        }
+        Summaries.print(new IngestJob(warehouse).run(), warehouse);
+        Summaries.print(new AuditJob(warehouse).run(), warehouse);
+        Summaries.print(new AugmentJob(warehouse).run(), warehouse);
+        System.out.printf("%npipeline done: tables under %s, reports under %s, provenance in %s%n",
+                warehouse.root(), Path.of(run.config().paths().results()).toAbsolutePath(), run.dir());
+    }
+}
