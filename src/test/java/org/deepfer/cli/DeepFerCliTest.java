@@ -1,0 +1,98 @@
+package org.deepfer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.deepfer.testing.TestSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeepFerCliTest {
+    @TempDir
+    Path root;
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = DeepFer.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private String[] paths() {
+        return new String[] {"--set", "paths.sample=" + root.resolve("sample"), "--set",
+            "paths.warehouse=" + root.resolve("warehouse"), "--set", "paths.results=" + root.resolve("results")};
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String command : List.of("generate-sample", "ingest", "audit", "augment", "pipeline")) {
+            Outcome o = run(command, "--help");
+            assertEquals(0, o.code(), command);
+            assertTrue(o.out().contains("Usage: deepfer " + command), o.out());
+            assertTrue(o.out().contains("--set=KEY=VALUE"), command + ": " + o.out());
+        }
+    }
+
+    @Test
+    void unknownConfigKeyExitsWithUsageErrorAndNamesTheKey() {
+        Outcome o = run("generate-sample", "--set", "sample.trainPerKlass=3");
+        assertEquals(DeepFer.USAGE_ERROR, o.code());
+        assertTrue(o.err().contains("unknown config key 'sample.trainPerKlass'"), o.err());
+    }
+
+    @Test
+    void missingInputExitsWithUsageErrorNamingIt() {
+        TestSpark.session();
+        String[] args = Stream.concat(Stream.of("ingest", "--input", root.resolve("absent").toString()),
+                Stream.of(paths())).toArray(String[]::new);
+        Outcome o = run(args);
+        assertEquals(DeepFer.USAGE_ERROR, o.code());
+        assertTrue(o.err().contains("input path does not exist") && o.err().contains("absent"), o.err());
+    }
+
+    @Test
+    void pipelineRunsAllDataStagesOnTheBuiltInSampleAndRecordsProvenance() throws Exception {
+        TestSpark.session();
+        Outcome o = run(Stream.concat(Stream.of("pipeline"), Stream.of(paths())).toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("pipeline done"), o.out());
+        Path results = root.resolve("results");
+        for (String file : List.of("classes.json", "data_audit.json", "normalization.json", "sample_augs.jpg")) {
+            assertTrue(Files.exists(results.resolve(file)), file);
+        }
+        Path runDir;
+        try (Stream<Path> runs = Files.list(results.resolve("runs"))) {
+            runDir = runs.filter(p -> p.getFileName().toString().endsWith("-pipeline")).findFirst().orElseThrow();
+        }
+        assertTrue(Files.readString(runDir.resolve("config.yaml")).contains("nearDupHamming: 5"));
+        JsonNode provenance = new ObjectMapper().readTree(runDir.resolve("provenance.json").toFile());
+        assertEquals("succeeded", provenance.get("status").asText());
+        assertEquals(42, provenance.get("seed").asLong());
+        for (String table : List.of("faces", "quarantine", "audit_findings", "faces_aug")) {
+            assertTrue(provenance.get("tablesWritten").has(table), table);
+        }
+        assertTrue(provenance.get("tablesRead").has("faces"));
+        assertTrue(provenance.get("stageSeconds").has("decode"));
+        assertTrue(provenance.get("gitCommit").asText().length() > 0);
+    }
+}
