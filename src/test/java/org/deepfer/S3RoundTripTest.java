@@ -47,9 +47,8 @@ class S3RoundTripTest {
     private static final String WAREHOUSE = "s3a://" + BUCKET + "/warehouse";
 
     /**
-     * Hadoop settings this class changes on the suite's one session (SparkSessions.configure sets
-     * the first seven from the s3 config); all are put back afterwards. The rest keep a dead or
-     * slow server from stalling the suite in SDK retries, and spare s3a its marker clean-up.
+     * Keeps a dead or slow server from stalling the suite in SDK retries, and spares s3a its
+     * directory-marker clean-up on every write.
      */
     private static final Map<String, String> FAST_S3A = Map.of(
             "fs.s3a.directory.marker.retention", "keep",
@@ -58,6 +57,10 @@ class S3RoundTripTest {
             "fs.s3a.retry.interval", "100ms",
             "fs.s3a.connection.establish.timeout", "2000",
             "fs.s3a.connection.timeout", "10000");
+    /**
+     * Every Hadoop key this class changes on the suite's one session (SparkSessions.configure sets
+     * the s3a ones from the s3 config section); all are put back afterwards.
+     */
     private static final List<String> TOUCHED_KEYS = Stream.concat(Stream.of(
                     "fs.s3a.endpoint", "fs.s3a.endpoint.region", "fs.s3a.access.key", "fs.s3a.secret.key",
                     "fs.s3a.aws.credentials.provider", "fs.s3a.path.style.access", "fs.s3a.connection.ssl.enabled"),
@@ -82,9 +85,6 @@ class S3RoundTripTest {
             savedHadoop.put(key, hadoop.getRaw(key));
         }
         FAST_S3A.forEach(hadoop::set);
-        hadoop.set("fs.iostatistics.logging.level", "info"); // TMPDEBUG
-        org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.hadoop.fs.s3a", org.apache.logging.log4j.Level.INFO); // TMPDEBUG
-        org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.hadoop.fs.statistics", org.apache.logging.log4j.Level.INFO); // TMPDEBUG
 
         int port = startServer();
         config = TestSpark.config(root,
@@ -99,9 +99,6 @@ class S3RoundTripTest {
         manifest = Samples.generate(config);
         upload(Samples.folders(config), "raw/fer2013");
 
-        if (Boolean.getBoolean("tmp.local")) { // TMPDEBUG
-            config = TestSpark.config(root, "ingest.input=" + Samples.folders(config)); // TMPDEBUG
-        } // TMPDEBUG
         firstIngest = new IngestJob(TestSpark.warehouse(config, "ingest")).run();
         audit = new AuditJob(TestSpark.warehouse(config, "audit")).run();
     }
@@ -164,14 +161,22 @@ class S3RoundTripTest {
     }
 
     @Test
-    void auditOnS3aWarehouseFindsThePlantedExactDuplicates() {
+    void auditOnS3aWarehouseFindsThePlantedDuplicatesAndQuarantine() {
         AuditJob.FindingSummary exact = audit.findings().get(AuditJob.EXACT_DUPLICATE);
+        AuditJob.FindingSummary near = audit.findings().get(AuditJob.NEAR_DUPLICATE);
 
         assertEquals(manifest.cleanImageCount(), audit.images());
         assertEquals(manifest.exactDuplicateGroups().size(), exact.groups());
         assertEquals(manifest.exactDuplicateGroups().stream().mapToLong(List::size).sum(), exact.images());
-        assertEquals(manifest.quarantineCount(),
-                manifest.quarantine().keySet().stream().mapToLong(r -> audit.findings().get(r).images()).sum());
+        assertEquals(manifest.nearDuplicatePairs().size(), near.groups());
+        assertEquals(2L * manifest.nearDuplicatePairs().size(), near.images());
+        Map<String, Long> quarantined = new TreeMap<>();
+        Map<String, Long> reported = new TreeMap<>();
+        manifest.quarantine().forEach((reason, paths) -> {
+            quarantined.put(reason, (long) paths.size());
+            reported.put(reason, audit.findings().get(reason).images());
+        });
+        assertEquals(quarantined, reported);
         assertEquals(exact.images(), readTable(Warehouse.AUDIT_FINDINGS)
                 .filter(col("finding").equalTo(AuditJob.EXACT_DUPLICATE)).count());
     }

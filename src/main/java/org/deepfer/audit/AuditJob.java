@@ -179,69 +179,78 @@ public final class AuditJob {
      * Exact duplicates (same id), near duplicates (hash distance within the threshold, found by
      * banding: with the 64 bits cut into t+1 bands, two hashes within distance t agree on at least
      * one band, so only images sharing a band value are compared), and the leakage and label
-     * conflicts of the groups they form.
+     * conflicts of the groups they form. The near-duplicate search runs over distinct contents,
+     * so exact copies (however many) do not multiply its candidate pairs.
      */
     private List<Row> duplicateFindings(Dataset<Row> features) {
         int t = config.audit().nearDupHamming();
-        DuplicateGroups groups = new DuplicateGroups();
-
-        List<Row> exact = features.groupBy("id").agg(collect_list("source").as("sources"), count(lit(1)).as("n"))
-                .filter(col("n").gt(1)).select("id", "sources").collectAsList();
-        Map<String, String> exactGroupOf = new HashMap<>();
-        for (Row r : exact) {
-            List<String> sources = r.getList(1);
-            for (String s : sources) {
-                exactGroupOf.put(s, r.getString(0));
-                groups.link(sources.get(0), s);
-            }
+        Set<String> exactIds = new TreeSet<>();
+        for (Row r : features.groupBy("id").count().filter(col("count").gt(1)).select("id").collectAsList()) {
+            exactIds.add(r.getString(0));
         }
 
-        Dataset<Row> banded = features.select("source", "id", "phash").flatMap(
+        Dataset<Row> banded = features.select("id", "phash").dropDuplicates("id").flatMap(
                 (FlatMapFunction<Row, Row>) r -> bands(r, t + 1), Encoders.row(new StructType()
                         .add("band", DataTypes.IntegerType).add("key", DataTypes.LongType)
-                        .add("source", DataTypes.StringType).add("id", DataTypes.StringType)
-                        .add("phash", DataTypes.LongType)));
+                        .add("id", DataTypes.StringType).add("phash", DataTypes.LongType)));
         Dataset<Row> a = banded.as("a");
         Dataset<Row> b = banded.as("b");
         List<Row> near = a.join(b, col("a.band").equalTo(col("b.band")).and(col("a.key").equalTo(col("b.key")))
-                        .and(col("a.source").lt(col("b.source"))).and(col("a.id").notEqual(col("b.id"))))
-                .select(col("a.source").as("s1"), col("b.source").as("s2"),
+                        .and(col("a.id").lt(col("b.id"))))
+                .select(col("a.id").as("id1"), col("b.id").as("id2"),
                         expr("bit_count(a.phash ^ b.phash)").as("distance"))
                 .filter(col("distance").leq(t))
                 .distinct()
                 .collectAsList();
+        LOG.info("[audit] {} contents with exact copies, {} near-duplicate content pairs (hamming <= {})",
+                exactIds.size(), near.size(), t);
+
+        Set<String> involved = new TreeSet<>(exactIds);
+        near.forEach(r -> {
+            involved.add(r.getString(0));
+            involved.add(r.getString(1));
+        });
+        Map<String, List<Row>> membersById = membersOf(features, involved);
+
+        DuplicateGroups groups = new DuplicateGroups();
+        for (List<Row> members : membersById.values()) {
+            for (Row m : members) {
+                groups.link(members.get(0).getAs("source"), m.getAs("source"));
+            }
+        }
         Map<String, Integer> nearestDistance = new HashMap<>();
         Map<String, String> nearestOther = new HashMap<>();
         for (Row r : near) {
-            groups.link(r.getString(0), r.getString(1));
-            noteNearest(nearestDistance, nearestOther, r.getString(0), r.getString(1), r.getInt(2));
-            noteNearest(nearestDistance, nearestOther, r.getString(1), r.getString(0), r.getInt(2));
+            String s1 = membersById.get(r.getString(0)).get(0).getAs("source");
+            String s2 = membersById.get(r.getString(1)).get(0).getAs("source");
+            groups.link(s1, s2);
+            noteNearest(nearestDistance, nearestOther, r.getString(0), s2, r.getInt(2));
+            noteNearest(nearestDistance, nearestOther, r.getString(1), s1, r.getInt(2));
         }
-        LOG.info("[audit] {} exact-duplicate groups, {} near-duplicate pairs (hamming <= {})", exact.size(),
-                near.size(), t);
 
         Map<String, String> groupOf = groups.groupOf();
-        Map<String, Row> member = membersOf(features, groupOf.keySet());
+        Map<String, Row> bySource = new HashMap<>();
+        membersById.values().forEach(ms -> ms.forEach(m -> bySource.put(m.getAs("source"), m)));
         Map<String, Set<String>> splitsOf = new HashMap<>();
         Map<String, Set<String>> labelsOf = new HashMap<>();
         for (Map.Entry<String, String> e : groupOf.entrySet()) {
-            Row m = member.get(e.getKey());
+            Row m = bySource.get(e.getKey());
             splitsOf.computeIfAbsent(e.getValue(), k -> new TreeSet<>()).add(m.getAs("split"));
             labelsOf.computeIfAbsent(e.getValue(), k -> new TreeSet<>()).add(m.getAs("label_name"));
         }
 
         List<Row> out = new ArrayList<>();
         for (Map.Entry<String, String> e : groupOf.entrySet()) {
-            String source = e.getKey();
+            Row m = bySource.get(e.getKey());
+            String id = m.getAs("id");
             String group = e.getValue();
-            Row m = member.get(source);
-            String groupId = member.get(group).getAs("id");
-            if (exactGroupOf.containsKey(source)) {
-                out.add(finding(EXACT_DUPLICATE, m, exactGroupOf.get(source), "identical pixels"));
+            String groupId = bySource.get(group).getAs("id");
+            if (exactIds.contains(id)) {
+                out.add(finding(EXACT_DUPLICATE, m, id, "identical pixels"));
             }
-            if (nearestDistance.containsKey(source)) {
-                out.add(finding(NEAR_DUPLICATE, m, groupId, "hamming " + nearestDistance.get(source) + " to "
-                        + nearestOther.get(source)));
+            if (nearestDistance.containsKey(id)) {
+                out.add(finding(NEAR_DUPLICATE, m, groupId, "hamming " + nearestDistance.get(id) + " to "
+                        + nearestOther.get(id)));
             }
             if (splitsOf.get(group).size() > 1) {
                 out.add(finding(LEAKAGE, m, groupId, "same picture in " + String.join(" and ", splitsOf.get(group))));
@@ -254,13 +263,13 @@ public final class AuditJob {
     }
 
     private static java.util.Iterator<Row> bands(Row r, int bands) {
-        long hash = r.getLong(2);
+        long hash = r.getLong(1);
         List<Row> out = new ArrayList<>(bands);
         for (int i = 0; i < bands; i++) {
             int from = i * 64 / bands;
             int to = (i + 1) * 64 / bands;
             long mask = to - from == 64 ? -1L : (1L << (to - from)) - 1;
-            out.add(RowFactory.create(i, (hash >>> from) & mask, r.getString(0), r.getString(1), hash));
+            out.add(RowFactory.create(i, (hash >>> from) & mask, r.getString(0), hash));
         }
         return out.iterator();
     }
@@ -274,16 +283,16 @@ public final class AuditJob {
         }
     }
 
-    /** The feature rows of the grouped images (as many as the duplicates found). */
-    private Map<String, Row> membersOf(Dataset<Row> features, Set<String> sources) {
-        Map<String, Row> out = new HashMap<>();
-        if (sources.isEmpty()) {
+    /** The feature rows of the images with the given ids (as many as the duplicates found), by id. */
+    private Map<String, List<Row>> membersOf(Dataset<Row> features, Set<String> ids) {
+        Map<String, List<Row>> out = new TreeMap<>();
+        if (ids.isEmpty()) {
             return out;
         }
-        Dataset<Row> wanted = spark.createDataset(new ArrayList<>(sources), Encoders.STRING()).toDF("wanted");
-        for (Row r : features.join(org.apache.spark.sql.functions.broadcast(wanted),
-                col("source").equalTo(col("wanted"))).drop("wanted").collectAsList()) {
-            out.put(r.getAs("source"), r);
+        Dataset<Row> wanted = spark.createDataset(new ArrayList<>(ids), Encoders.STRING()).toDF("wanted");
+        for (Row r : features.join(org.apache.spark.sql.functions.broadcast(wanted), col("id").equalTo(col("wanted")))
+                .drop("wanted").orderBy("source").collectAsList()) {
+            out.computeIfAbsent(r.getAs("id"), k -> new ArrayList<>()).add(r);
         }
         return out;
     }
