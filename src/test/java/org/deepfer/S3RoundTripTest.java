@@ -43,7 +43,8 @@ class S3RoundTripTest {
     private static final String BUCKET = "deepfer-roundtrip";
     private static final String IDENTITY = "deepfer-test-access";
     private static final String CREDENTIAL = "deepfer-test-secret";
-    private static final String INPUT = "s3a://" + BUCKET + "/raw/fer2013";
+    private static final String INPUT_PREFIX = "raw/fer2013";
+    private static final String INPUT = "s3a://" + BUCKET + "/" + INPUT_PREFIX;
     private static final String WAREHOUSE = "s3a://" + BUCKET + "/warehouse";
 
     /**
@@ -97,7 +98,7 @@ class S3RoundTripTest {
                 "s3.pathStyleAccess=true",
                 "s3.sslEnabled=false");
         manifest = Samples.generate(config);
-        upload(Samples.folders(config), "raw/fer2013");
+        upload(Samples.folders(config), INPUT_PREFIX);
 
         firstIngest = new IngestJob(TestSpark.warehouse(config, "ingest")).run();
         audit = new AuditJob(TestSpark.warehouse(config, "audit")).run();
