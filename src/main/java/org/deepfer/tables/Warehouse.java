@@ -1,6 +1,7 @@
 package org.deepfer.tables;
 
-import io.delta.tables.DeltaTable;
+import org.apache.spark.sql.delta.DeltaLog;
+import scala.Option;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -49,7 +50,7 @@ public final class Warehouse {
     }
 
     public boolean exists(String table) {
-        return DeltaTable.isDeltaTable(spark, path(table));
+        return log(table).tableExists();
     }
 
     /** The table at its current version; the version goes into provenance. */
@@ -63,10 +64,13 @@ public final class Warehouse {
         return spark.read().format("delta").option("versionAsOf", version).load(path(table));
     }
 
-    /** The latest version of {@code table}. */
+    /** The latest version of {@code table}, from the transaction log alone (no Spark job). */
     public long version(String table) {
-        Row last = DeltaTable.forPath(spark, path(table)).history(1).select("version").head();
-        return last.getLong(0);
+        return log(table).update(false, Option.empty(), Option.empty()).version();
+    }
+
+    private DeltaLog log(String table) {
+        return DeltaLog.forTable(spark, path(table));
     }
 
     /** Records in provenance that this run wrote {@code table}, at its now-latest version. */
