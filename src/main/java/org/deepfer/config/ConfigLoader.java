@@ -204,8 +204,37 @@ public final class ConfigLoader {
         if (!formats.contains(c.ingest().format())) {
             throw new ConfigException("ingest.format must be one of " + formats + ", got '" + c.ingest().format() + "'");
         }
+        DeepFerConfig.Train t = c.train();
+        requireRange("train.inputSize", t.inputSize(), 16, 1024);
+        requireRange("train.inputChannels", t.inputChannels(), 1, 3);
+        requireRange("train.epochs", t.epochs(), 0, 100_000);
+        requireRange("train.epochsHead", t.epochsHead(), 0, 100_000);
+        requireRange("train.epochsFt", t.epochsFt(), 0, 100_000);
+        requireRange("train.batchSize", t.batchSize(), 1, 65_536);
+        requireRange("train.earlyStoppingPatience", t.earlyStoppingPatience(), 0, 100_000);
+        requireOneOf("train.optimizer", t.optimizer(), List.of("adamw", "sgd"));
+        requireOneOf("train.schedule", t.schedule(), List.of("cosine", "constant"));
+        requireOneOf("train.loss", t.loss(), List.of("ce", "focal"));
+        requireOneOf("train.classWeights", t.classWeights(), List.of("none", "inverse", "effective"));
+        requireOneOf("train.sampler", t.sampler(), List.of("shuffle", "balanced"));
+        requireOneOf("train.device", t.device(), List.of("auto", "cpu", "gpu"));
+        if (!(t.learningRate() > 0)) {
+            throw new ConfigException("train.learningRate must be > 0, got " + t.learningRate());
+        }
+        if (t.labelSmoothing() < 0 || t.labelSmoothing() >= 1) {
+            throw new ConfigException("train.labelSmoothing must be in [0, 1), got " + t.labelSmoothing());
+        }
+        if (t.inputChannels() == 2) {
+            throw new ConfigException("train.inputChannels must be 1 or 3, got 2");
+        }
         if (c.paths().warehouse().isBlank() || c.paths().results().isBlank()) {
             throw new ConfigException("paths.warehouse and paths.results must not be empty");
+        }
+    }
+
+    private static void requireOneOf(String key, String value, List<String> allowed) {
+        if (!allowed.contains(value)) {
+            throw new ConfigException(key + " must be one of " + allowed + ", got '" + value + "'");
         }
     }
 

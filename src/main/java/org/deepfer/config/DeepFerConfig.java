@@ -16,7 +16,8 @@ public record DeepFerConfig(
         Augment augment,
         Sample sample,
         Spark spark,
-        S3 s3)
+        S3 s3,
+        Train train)
         implements Serializable {
 
     /** Where tables and reports live. */
@@ -73,4 +74,50 @@ public record DeepFerConfig(
             boolean pathStyleAccess,
             boolean sslEnabled)
             implements Serializable {}
+
+    /** Training: model, schedule, regularisation and imbalance remedies. */
+    public record Train(
+            String backbone,
+            int inputSize,
+            int inputChannels,
+            int epochs,
+            int epochsHead,
+            int epochsFt,
+            double ftLearningRateFactor,
+            String pretrained,
+            int batchSize,
+            String optimizer,
+            double learningRate,
+            double momentum,
+            double weightDecay,
+            String schedule,
+            int warmupEpochs,
+            String loss,
+            double focalGamma,
+            double labelSmoothing,
+            String classWeights,
+            String sampler,
+            boolean augment,
+            double mixupAlpha,
+            double cutmixProbability,
+            int earlyStoppingPatience,
+            java.util.List<String> excludeFindings,
+            int maxTrainImages,
+            String device,
+            String modelsDir)
+            implements Serializable {
+        public Train {
+            excludeFindings = java.util.List.copyOf(excludeFindings);
+        }
+
+        /** True when this is a two-phase transfer-learning run (head first, then fine-tuning). */
+        public boolean transfer() {
+            return epochsHead > 0;
+        }
+
+        /** Total epochs of the run, both phases together. */
+        public int totalEpochs() {
+            return transfer() ? epochsHead + epochsFt : epochs;
+        }
+    }
 }

@@ -1,0 +1,100 @@
+package org.deepfer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+import org.deepfer.augment.Augmenter;
+import org.deepfer.image.FaceImage;
+import org.deepfer.image.Resize;
+
+/**
+ * Turns faces into model input: optional augmentation (the augment job's code, keyed by image id,
+ * epoch and seed so a resumed run sees the same images), resize to the model's input size, gray
+ * repeated to the model's channels, and normalization with the train split's mean and std.
+ */
+final class BatchMaker {
+    private final FaceArrays faces;
+    private final Augmenter augmenter;
+    private final int inputSize;
+    private final int channels;
+    private final float mean;
+    private final float std;
+    private final long seed;
+
+    /** {@code augmenter} null means no augmentation (validation). */
+    BatchMaker(FaceArrays faces, Augmenter augmenter, int inputSize, int channels, double mean, double std,
+            long seed) {
+        this.faces = faces;
+        this.augmenter = augmenter;
+        this.inputSize = inputSize;
+        this.channels = channels;
+        this.mean = (float) mean;
+        this.std = (float) std;
+        this.seed = seed;
+    }
+
+    /** Data (B, C, S, S) and labels (B) for the faces at {@code indices}; epoch picks the augmentation. */
+    NDList batch(NDManager manager, int[] indices, int from, int to, int epoch) {
+        int b = to - from;
+        int plane = inputSize * inputSize;
+        float[] data = new float[b * channels * plane];
+        float[] labels = new float[b];
+        for (int k = 0; k < b; k++) {
+            int i = indices[from + k];
+            FaceImage face = FaceImage.gray(faces.size(), faces.size(), faces.pixels(i));
+            if (augmenter != null) {
+                face = augmenter.apply(face, faces.id(i), epoch + 1, seed).image();
+            }
+            face = Resize.to(face, inputSize, inputSize);
+            byte[] px = face.pixels();
+            int base = k * channels * plane;
+            for (int p = 0; p < plane; p++) {
+                float v = ((px[p] & 0xFF) / 255f - mean) / std;
+                for (int c = 0; c < channels; c++) {
+                    data[base + c * plane + p] = v;
+                }
+            }
+            labels[k] = faces.label(i);
+        }
+        NDArray x = manager.create(data, new Shape(b, channels, inputSize, inputSize));
+        NDArray y = manager.create(labels, new Shape(b));
+        return new NDList(x, y);
+    }
+
+    /**
+     * The order of one epoch: a shuffle, or (balanced) draws that give every class the same share.
+     * Depends only on (seed, epoch), so a resumed run continues with the same order.
+     */
+    static int[] epochOrder(FaceArrays faces, boolean balanced, long seed, int epoch) {
+        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + epoch);
+        int n = faces.count();
+        int[] order = new int[n];
+        if (!balanced) {
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            for (int i = n - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            return order;
+        }
+        int[][] byClass = new int[org.deepfer.tables.Labels.count()][];
+        java.util.List<Integer> present = new java.util.ArrayList<>();
+        for (int c = 0; c < byClass.length; c++) {
+            byClass[c] = faces.indicesOf(c);
+            if (byClass[c].length > 0) {
+                present.add(c);
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            int[] pool = byClass[present.get(rnd.nextInt(present.size()))];
+            order[k] = pool[rnd.nextInt(pool.length)];
+        }
+        return order;
+    }
+}

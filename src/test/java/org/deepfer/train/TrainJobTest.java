@@ -1,0 +1,98 @@
+package org.deepfer.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.deepfer.config.DeepFerConfig;
+import org.deepfer.ingest.IngestJob;
+import org.deepfer.testing.Samples;
+import org.deepfer.testing.TestSpark;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training on the synthetic sample: learning happens, resume is exact, bad config is refused. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrainJobTest {
+    @TempDir
+    static Path root;
+
+    @BeforeAll
+    void ingestTheSample() {
+        DeepFerConfig config = TestSpark.config(root);
+        Samples.generate(config);
+        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+    }
+
+    private DeepFerConfig config(String models, String... overrides) {
+        List<String> all = new java.util.ArrayList<>(List.of("train.modelsDir=" + root.resolve(models),
+                "train.excludeFindings=[]", "train.batchSize=32", "train.earlyStoppingPatience=0"));
+        all.addAll(List.of(overrides));
+        return TestSpark.config(root, all.toArray(String[]::new));
+    }
+
+    @Test
+    void lossFallsAndTrainingAccuracyBeatsChance() {
+        DeepFerConfig config = config("learn", "train.epochs=8", "train.augment=false", "train.learningRate=0.002");
+        TrainJob.Result result = new TrainJob(TestSpark.warehouse(config, "train"), null).run();
+
+        List<EpochMetrics> history = Checkpoint.loadHistory(result.modelDir());
+        assertEquals(8, history.size());
+        EpochMetrics first = history.get(0);
+        EpochMetrics last = history.get(7);
+        assertTrue(last.trainLoss() < 0.8 * first.trainLoss(), "loss " + first.trainLoss() + " -> " + last.trainLoss());
+        // Chance is 1/7 = 0.143.
+        assertTrue(last.trainAccuracy() > 0.25, "train accuracy " + last.trainAccuracy());
+        for (String file : List.of("model.params", "config.yaml", "classes.json", "normalization.json",
+                "MODEL_CARD.md", "curves.png", "history.json")) {
+            assertTrue(Files.exists(result.modelDir().resolve(file)), file);
+        }
+        assertEquals(8, TensorBoardWriter.read(tensorBoardFile(result.modelDir())).stream()
+                .filter(s -> s.tag().equals("loss/train")).count());
+        assertEquals(8, TestSpark.session().read().format("delta")
+                .load(root.resolve("warehouse").resolve(TrainJob.HISTORY_TABLE).toString())
+                .filter("model_id = '" + result.modelId() + "'").count());
+    }
+
+    @Test
+    void resumedRunEndsWithTheSameParametersAsAnUninterruptedOne() throws Exception {
+        String[] settings = {"train.epochs=2", "train.maxTrainImages=96", "train.mixupAlpha=0.2"};
+        TrainJob.Result straight = new TrainJob(TestSpark.warehouse(config("straight", settings), "train"), null)
+                .run();
+        TrainJob.Result first = new TrainJob(TestSpark.warehouse(config("resumed", settings), "train"), null)
+                .interruptAfter(1).run();
+        assertEquals(1, first.epochsDone());
+        TrainJob.Result resumed = new TrainJob(TestSpark.warehouse(config("resumed", settings), "train"),
+                first.modelDir()).run();
+
+        assertEquals(2, resumed.epochsDone());
+        byte[] expected = Files.readAllBytes(straight.modelDir().resolve("checkpoints/last/params.bin"));
+        byte[] actual = Files.readAllBytes(resumed.modelDir().resolve("checkpoints/last/params.bin"));
+        assertArrayEquals(expected, actual);
+        assertArrayEquals(Files.readAllBytes(straight.modelDir().resolve("checkpoints/last/optimizer.ndlist")),
+                Files.readAllBytes(resumed.modelDir().resolve("checkpoints/last/optimizer.ndlist")));
+    }
+
+    @Test
+    void missingPretrainedFileIsAClearError() {
+        DeepFerConfig config = config("pre", "train.epochs=1", "train.pretrained=" + root.resolve("nope.params"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainJob(TestSpark.warehouse(config, "train"), null).run());
+        assertTrue(e.getMessage().contains("nope.params"), e.getMessage());
+    }
+
+    private static Path tensorBoardFile(Path modelDir) {
+        try (var files = Files.list(modelDir.resolve("tensorboard"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents")).findFirst()
+                    .orElseThrow();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
