@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.ingest.IngestJob;
 import org.deepfer.testing.Samples;
@@ -77,6 +78,51 @@ class TrainJobTest {
         assertArrayEquals(expected, actual);
         assertArrayEquals(Files.readAllBytes(straight.modelDir().resolve("checkpoints/last/optimizer.ndlist")),
                 Files.readAllBytes(resumed.modelDir().resolve("checkpoints/last/optimizer.ndlist")));
+    }
+
+    @Test
+    void transferLearningStartsFromOurCheckpointAndHeadPhaseLeavesTheBackboneUntouched() throws Exception {
+        TrainJob.Result source = new TrainJob(TestSpark.warehouse(
+                config("source", "train.epochs=1", "train.maxTrainImages=64"), "train"), null).run();
+        DeepFerConfig transfer = config("transfer", "train.epochsHead=1", "train.epochsFt=1",
+                "train.maxTrainImages=64", "train.pretrained=" + source.modelDir());
+        TrainJob.Result head = new TrainJob(TestSpark.warehouse(transfer, "train"), null).interruptAfter(1).run();
+
+        Map<String, float[]> sourceParams = parameters(source.modelDir().resolve("checkpoints/last/params.bin"));
+        Map<String, float[]> afterHead = parameters(head.modelDir().resolve("checkpoints/last/params.bin"));
+        int backbone = 0;
+        for (Map.Entry<String, float[]> e : afterHead.entrySet()) {
+            if (e.getKey().startsWith("backbone")) {
+                assertArrayEquals(sourceParams.get(e.getKey()), e.getValue(), e.getKey() + " changed in the head phase");
+                backbone++;
+            }
+        }
+        assertTrue(backbone > 10, "backbone parameters compared: " + backbone);
+        boolean headChanged = afterHead.entrySet().stream().filter(e -> e.getKey().startsWith("head"))
+                .anyMatch(e -> !java.util.Arrays.equals(e.getValue(), sourceParams.get(e.getKey())));
+        assertTrue(headChanged, "the head must train in the head phase");
+
+        TrainJob.Result finetuned = new TrainJob(TestSpark.warehouse(transfer, "train"), head.modelDir()).run();
+        assertEquals(2, finetuned.epochsDone());
+        Map<String, float[]> afterFt = parameters(finetuned.modelDir().resolve("checkpoints/last/params.bin"));
+        assertTrue(afterFt.entrySet().stream().filter(e -> e.getKey().startsWith("backbone") && e.getKey().endsWith("weight"))
+                .anyMatch(e -> !java.util.Arrays.equals(e.getValue(), afterHead.get(e.getKey()))),
+                "fine-tuning must move the backbone");
+        assertEquals(List.of("head", "finetune"), Checkpoint.loadHistory(finetuned.modelDir()).stream()
+                .map(EpochMetrics::phase).toList());
+    }
+
+    /** Parameter values by name from a saved parameter file of the baseline model. */
+    private static Map<String, float[]> parameters(Path file) {
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            org.deepfer.train.model.FerModel model = org.deepfer.train.model.Models.build(
+                    new org.deepfer.train.model.ModelSpec("baseline", 1, 48, 7, 0.5));
+            model.block().initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 1, 48, 48));
+            Checkpoint.loadParameters(file, model.block(), manager);
+            Map<String, float[]> out = new java.util.TreeMap<>();
+            model.block().getParameters().forEach(p -> out.put(p.getKey(), p.getValue().getArray().toFloatArray()));
+            return out;
+        }
     }
 
     @Test
