@@ -14,6 +14,11 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAR="$HERE/target/deepfer.jar"
 LIB="$HERE/target/lib"
 MAIN_CLASS=org.deepfer.cli.DeepFer
+# PyTorch's OpenMP threads spin-wait by default; on a shared 2-core machine that makes training
+# steps 3-10x slower whenever anything else runs. Passive waiting keeps them steady.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# Natives come from the Maven jars: never download at run time.
+export DJL_OFFLINE="${DJL_OFFLINE:-true}"
 
 OPENS=(
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED

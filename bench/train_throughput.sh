@@ -5,5 +5,6 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ -f "$HERE/target/deepfer.jar" ]] || (cd "$HERE" && mvn -q -B -DskipTests package)
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 exec java -Xmx8g -Dai.djl.offline=true -cp "$HERE/target/deepfer.jar:$HERE/target/lib/*" \
   org.deepfer.train.ThroughputBenchmark "$@"

@@ -18,8 +18,11 @@ import java.util.List;
 /**
  * Not a test: prints forward+backward and optimizer-step time per batch of 64 gray 48x48 faces,
  * with parameters and FLOPs per image, for the architectures given as arguments (default: all).
- * Reports the fastest and the median of the timed steps: on a shared machine the minimum is the
- * least disturbed figure. Run with the test classpath and {@code -Dai.djl.offline=true}.
+ * Run with the test classpath and {@code -Dai.djl.offline=true}.
+ *
+ * <p>Reports the fastest and the median of the timed steps. On a shared machine also set {@code
+ * OMP_WAIT_POLICY=PASSIVE} (or {@code -Dai.djl.pytorch.num_threads=1}): PyTorch's spinning OpenMP
+ * threads otherwise lose 3-10x whenever another process takes a core.
  */
 final class ModelStepTiming {
 
