@@ -4,6 +4,7 @@ import java.util.List;
 import org.deepfer.ingest.IngestJob;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code deepfer ingest}: raw dataset → Delta tables faces and quarantine. */
@@ -13,14 +14,8 @@ import picocli.CommandLine.Option;
             "or a generic folder with --labels. Local paths, file:, hdfs: and s3a:// URIs.",
             "Idempotent: re-running MERGEs on the record's source."})
 final class IngestCommand extends SparkJobCommand {
-    @Option(names = "--input", paramLabel = "PATH", description = "Dataset to ingest (default: the built-in sample).")
-    String input;
-
-    @Option(names = "--format", paramLabel = "FORMAT", description = "auto | fer2013-csv | folders | generic")
-    String format;
-
-    @Option(names = "--labels", paramLabel = "CSV", description = "Labels CSV (path,label[,split]) for a generic folder.")
-    String labels;
+    @Mixin
+    InputOptions inputOptions;
 
     @Option(names = "--dataset", paramLabel = "NAME", description = "Dataset name stored with each row.")
     String dataset;
@@ -33,9 +28,7 @@ final class IngestCommand extends SparkJobCommand {
     @Override
     List<String> shortcuts() {
         List<String> s = super.shortcuts();
-        addIfSet(s, "ingest.input", input);
-        addIfSet(s, "ingest.format", format);
-        addIfSet(s, "ingest.labels", labels);
+        inputOptions.addTo(s);
         addIfSet(s, "ingest.dataset", dataset);
         return s;
     }

@@ -8,6 +8,7 @@ import org.deepfer.augment.AugmentJob;
 import org.deepfer.ingest.IngestJob;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code deepfer pipeline}: the data stages in order, in one Spark session and one run. */
@@ -16,14 +17,8 @@ import picocli.CommandLine.Option;
             "ingest, audit, augment, in one Spark session (start-up paid once).",
             "With no arguments it runs on the built-in synthetic sample."})
 final class PipelineCommand extends SparkJobCommand {
-    @Option(names = "--input", paramLabel = "PATH", description = "Dataset to ingest (default: the built-in sample).")
-    String input;
-
-    @Option(names = "--format", paramLabel = "FORMAT", description = "auto | fer2013-csv | folders | generic")
-    String format;
-
-    @Option(names = "--labels", paramLabel = "CSV", description = "Labels CSV (path,label[,split]) for a generic folder.")
-    String labels;
+    @Mixin
+    InputOptions inputOptions;
 
     @Option(names = "--stages", paramLabel = "STAGES", split = ",",
             description = "Stages to run, in pipeline order (default: ${DEFAULT-VALUE}).",
@@ -40,9 +35,7 @@ final class PipelineCommand extends SparkJobCommand {
     @Override
     List<String> shortcuts() {
         List<String> s = super.shortcuts();
-        addIfSet(s, "ingest.input", input);
-        addIfSet(s, "ingest.format", format);
-        addIfSet(s, "ingest.labels", labels);
+        inputOptions.addTo(s);
         return s;
     }
 
