@@ -23,11 +23,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -474,14 +472,5 @@ public final class TrainJob {
         card.append("\nFiles: `model.params` (best by validation macro-F1), `config.yaml`, `classes.json`, "
                 + "`normalization.json`, `history.json`, `curves.png`, `tensorboard/`, `checkpoints/last/`.\n");
         Reports.writeText(run, modelDir.resolve("MODEL_CARD.md"), card.toString());
-    }
-
-    /** Ids of the faces used for training, for tests. */
-    static Set<String> ids(FaceArrays set) {
-        Set<String> ids = new HashSet<>();
-        for (int i = 0; i < set.count(); i++) {
-            ids.add(set.id(i));
-        }
-        return ids;
     }
 }
