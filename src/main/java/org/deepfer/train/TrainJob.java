@@ -132,7 +132,9 @@ public final class TrainJob {
                     LOG.info("[train] resuming {} after epoch {} (step {})", modelId, state.epochsDone(),
                             state.step());
                 } else if (!train.pretrained().isBlank()) {
-                    PretrainedLoader.load(Path.of(train.pretrained()), ferModel, model.getNDManager());
+                    PretrainedLoader.Report report =
+                            PretrainedLoader.load(Path.of(train.pretrained()), ferModel, model.getNDManager());
+                    Reports.writeJson(run, modelDir.resolve("pretrained.json"), report);
                 }
                 long start = System.nanoTime();
                 Checkpoint.LoopState end = loop(trainer, ferModel, optimizer, trainSet, valSet, norm, state,

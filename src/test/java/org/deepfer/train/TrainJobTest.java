@@ -98,6 +98,11 @@ class TrainJobTest {
             }
         }
         assertTrue(backbone > 10, "backbone parameters compared: " + backbone);
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(head.modelDir().resolve("pretrained.json").toFile());
+        assertEquals(backbone, report.get("matched").size());
+        assertEquals(0, report.get("missing").size());
+        assertTrue(report.get("skipped").toString().contains("head/"), report.get("skipped").toString());
         boolean headChanged = afterHead.entrySet().stream().filter(e -> e.getKey().startsWith("head"))
                 .anyMatch(e -> !java.util.Arrays.equals(e.getValue(), sourceParams.get(e.getKey())));
         assertTrue(headChanged, "the head must train in the head phase");
@@ -123,6 +128,17 @@ class TrainJobTest {
             model.block().getParameters().forEach(p -> out.put(p.getKey(), p.getValue().getArray().toFloatArray()));
             return out;
         }
+    }
+
+    @Test
+    void pretrainedWeightsOfAnotherInputShapeAreRefusedNamingTheTensor() {
+        TrainJob.Result source = new TrainJob(TestSpark.warehouse(
+                config("rgb", "train.epochs=1", "train.maxTrainImages=32", "train.inputChannels=3"), "train"), null).run();
+        DeepFerConfig gray = config("gray", "train.epochs=1", "train.maxTrainImages=32",
+                "train.pretrained=" + source.modelDir().resolve("model.params"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainJob(TestSpark.warehouse(gray, "train"), null).run());
+        assertTrue(e.getMessage().contains("refusing") || e.getMessage().contains("does not fit"), e.getMessage());
     }
 
     @Test
