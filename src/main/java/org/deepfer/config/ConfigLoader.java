@@ -221,6 +221,9 @@ public final class ConfigLoader {
         if (!(t.learningRate() > 0)) {
             throw new ConfigException("train.learningRate must be > 0, got " + t.learningRate());
         }
+        if (t.dropout() < 0 || t.dropout() >= 1) {
+            throw new ConfigException("train.dropout must be in [0, 1), got " + t.dropout());
+        }
         if (t.labelSmoothing() < 0 || t.labelSmoothing() >= 1) {
             throw new ConfigException("train.labelSmoothing must be in [0, 1), got " + t.labelSmoothing());
         }

@@ -80,6 +80,7 @@ public record DeepFerConfig(
             String backbone,
             int inputSize,
             int inputChannels,
+            double dropout,
             int epochs,
             int epochsHead,
             int epochsFt,
