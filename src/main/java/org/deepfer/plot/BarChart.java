@@ -82,7 +82,12 @@ public final class BarChart {
             int width,
             int height,
             Path file) {
-        byte[] png = ImageCodec.write(render(title, yLabel, categories, series, width, height), "png");
+        writePng(render(title, yLabel, categories, series, width, height), file);
+    }
+
+    /** Writes a rendered chart to {@code file} as PNG, creating parent folders (shared with LineChart). */
+    static void writePng(java.awt.image.BufferedImage chart, Path file) {
+        byte[] png = ImageCodec.write(chart, "png");
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {

@@ -11,13 +11,9 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.deepfer.image.ImageCodec;
 
 /**
  * Line charts of training curves (loss, accuracy, macro-F1 against epoch or step) drawn with
@@ -149,16 +145,7 @@ public final class LineChart {
 
     /** Draws the panels side by side and writes them to {@code file} as PNG, creating parent folders. */
     public static void writePng(List<Panel> panels, int width, int height, Path file) {
-        byte[] png = ImageCodec.write(renderPanels(panels, width, height), "png");
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.write(file, png);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write chart " + file, e);
-        }
+        BarChart.writePng(renderPanels(panels, width, height), file);
     }
 
     /** Where {@link #render} puts the plot area (inside the axes) for this panel and size. */
