@@ -8,11 +8,14 @@
 # Builds target/deepfer.jar (+ target/lib) if missing, then submits through
 # org.apache.spark.deploy.SparkSubmit from the project's own classpath, so no Spark download is
 # needed. With SPARK_HOME set, $SPARK_HOME/bin/spark-submit is used instead, with our extra jars.
+# DEEPFER_BUILD=<dir> runs a build kept elsewhere (a copy of target/), so a long training run is not
+# disturbed when the project is rebuilt under it.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-JAR="$HERE/target/deepfer.jar"
-LIB="$HERE/target/lib"
+BUILD="${DEEPFER_BUILD:-$HERE/target}"
+JAR="$BUILD/deepfer.jar"
+LIB="$BUILD/lib"
 MAIN_CLASS=org.deepfer.cli.DeepFer
 # PyTorch's OpenMP threads spin-wait by default; on a shared 2-core machine that makes training
 # steps 3-10x slower whenever anything else runs. Passive waiting keeps them steady.
@@ -60,6 +63,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+if [[ -n "${DEEPFER_BUILD:-}" && ( ! -f "$JAR" || ! -d "$LIB" ) ]]; then
+  echo "DEEPFER_BUILD=$DEEPFER_BUILD holds no deepfer.jar and lib/ (copy target/ there after building)" >&2
+  exit 2
+fi
 if [[ ! -f "$JAR" || ! -d "$LIB" ]]; then
   echo "building $JAR (first run; takes a minute) ..." >&2
   (cd "$HERE" && mvn -q -B -DskipTests package) >&2

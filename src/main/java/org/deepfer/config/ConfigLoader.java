@@ -224,6 +224,13 @@ public final class ConfigLoader {
         if (t.dropout() < 0 || t.dropout() >= 1) {
             throw new ConfigException("train.dropout must be in [0, 1), got " + t.dropout());
         }
+        if (!(t.width() > 0 && t.width() <= 4)) {
+            throw new ConfigException("train.width must be in (0, 4], got " + t.width());
+        }
+        if (t.width() != 1.0 && !org.deepfer.train.model.ModelSpec.WIDTH_MODELS.contains(t.backbone().trim().toLowerCase(java.util.Locale.ROOT))) {
+            throw new ConfigException("train.width " + t.width() + " is not supported by backbone '" + t.backbone()
+                    + "'; only " + org.deepfer.train.model.ModelSpec.WIDTH_MODELS + " scale their channels");
+        }
         if (t.labelSmoothing() < 0 || t.labelSmoothing() >= 1) {
             throw new ConfigException("train.labelSmoothing must be in [0, 1), got " + t.labelSmoothing());
         }

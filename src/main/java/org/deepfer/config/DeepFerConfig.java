@@ -81,6 +81,7 @@ public record DeepFerConfig(
             int inputSize,
             int inputChannels,
             double dropout,
+            double width,
             int epochs,
             int epochsHead,
             int epochsFt,

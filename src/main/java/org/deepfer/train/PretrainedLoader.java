@@ -50,7 +50,7 @@ final class PretrainedLoader {
         ModelSpec sourceSpec = target.spec();
         if (Files.isDirectory(source) && Files.exists(source.resolve("config.yaml"))) {
             DeepFerConfig.Train t = ConfigLoader.load(Optional.of(source.resolve("config.yaml")), List.of()).train();
-            sourceSpec = new ModelSpec(t.backbone(), t.inputChannels(), t.inputSize(), Labels.count(), 0.5);
+            sourceSpec = new ModelSpec(t.backbone(), t.inputChannels(), t.inputSize(), Labels.count(), 0.5, t.width());
         }
         if (!sourceSpec.name().equalsIgnoreCase(target.spec().name())) {
             throw new IllegalArgumentException("train.pretrained: " + source + " holds a " + sourceSpec.name()

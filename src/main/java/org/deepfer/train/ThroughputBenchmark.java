@@ -22,7 +22,7 @@ import org.deepfer.train.optim.AdamW;
  * Training throughput per model (bench/train_throughput.sh): forward, backward and an AdamW step
  * on random batches, with FLOPs per image and the achieved GFLOP/s (training ≈ 3× forward FLOPs).
  *
- * <p>Arguments: {@code [batch] [steps] [model:channels:size ...]}; defaults cover every model at
+ * <p>Arguments: {@code [batch] [steps] [model:channels:size[:width] ...]}; defaults cover every model at
  * its usual input.
  */
 public final class ThroughputBenchmark {
@@ -41,7 +41,8 @@ public final class ThroughputBenchmark {
                 "GFLOP/s");
         for (String m : models) {
             String[] parts = m.split(":");
-            ModelSpec spec = new ModelSpec(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), 7, 0.5);
+            ModelSpec spec = new ModelSpec(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), 7, 0.5,
+                    parts.length > 3 ? Double.parseDouble(parts[3]) : 1.0);
             measure(spec, batch, steps);
         }
     }
@@ -75,7 +76,8 @@ public final class ThroughputBenchmark {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 double imagesPerSecond = (double) batch * steps / seconds;
-                System.out.printf("%-16s %6s %12d %10.1f %10.1f %10.2f%n", spec.name(),
+                System.out.printf("%-16s %6s %12d %10.1f %10.1f %10.2f%n",
+                        spec.width() == 1.0 ? spec.name() : spec.name() + "@" + spec.width(),
                         spec.inputChannels() + "x" + spec.inputSize(), ferModel.trainableParameterCount(), flops / 1e6,
                         imagesPerSecond, 3.0 * flops * imagesPerSecond / 1e9);
             }

@@ -105,7 +105,7 @@ public final class TrainJob {
         writeModelFiles(modelDir, norm);
 
         ModelSpec spec = new ModelSpec(train.backbone(), train.inputChannels(), train.inputSize(), Labels.count(),
-                train.dropout());
+                train.dropout(), train.width());
         FerModel ferModel = Models.build(spec);
         Device device = device();
         LOG.info("[train] {} on {} ({} epochs, batch {}, {})", spec.name(), device, train.totalEpochs(),

@@ -24,15 +24,16 @@ final class BaselineCnn {
     static Backbone build(ModelSpec spec) {
         NamedSequentialBlock net = new NamedSequentialBlock();
         for (int s = 0; s < STAGE_FILTERS.length; s++) {
-            net.add("stage" + (s + 1), stage(STAGE_FILTERS[s]));
+            net.add("stage" + (s + 1), stage(spec.channels(STAGE_FILTERS[s])));
         }
         // Flatten rather than global pooling: on a 3x3 map, where a feature sits (eyes, mouth)
         // still says something about the expression.
+        int denseUnits = spec.channels(DENSE_UNITS);
         net.add("flatten", Blocks.batchFlattenBlock())
                 .add("dropout", Layers.dropout(spec.dropout()))
-                .add("dense", Layers.linear(DENSE_UNITS))
+                .add("dense", Layers.linear(denseUnits))
                 .add("relu", Activation.reluBlock());
-        return new Backbone(net, DENSE_UNITS);
+        return new Backbone(net, denseUnits);
     }
 
     private static NamedSequentialBlock stage(int filters) {

@@ -15,9 +15,14 @@ import java.util.Locale;
  * @param inputSize side of the square input in pixels (48 for FER2013, 224 for ImageNet)
  * @param classes number of output classes (7 for FER2013)
  * @param dropout dropout rate in front of the classifier, in [0, 1)
+ * @param width channel multiplier of the architectures that have one ({@link #WIDTH_MODELS});
+ *     1.0 is the published width
  */
 public record ModelSpec(
-        String name, int inputChannels, int inputSize, int classes, double dropout) {
+        String name, int inputChannels, int inputSize, int classes, double dropout, double width) {
+
+    /** Architectures whose channel counts scale with {@link #width()}. */
+    public static final java.util.List<String> WIDTH_MODELS = java.util.List.of("baseline", "vgg-fer");
 
     /** Smallest input every architecture can take: five stride-2 reductions leave 1x1. */
     public static final int MIN_INPUT_SIZE = 32;
@@ -42,6 +47,23 @@ public record ModelSpec(
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         }
+        if (!(width > 0 && width <= 4)) {
+            throw new IllegalArgumentException("width must be in (0, 4], got " + width);
+        }
+        if (width != 1.0 && !WIDTH_MODELS.contains(name)) {
+            throw new IllegalArgumentException("width " + width + " is not supported by '" + name
+                    + "'; only " + WIDTH_MODELS + " scale their channels");
+        }
+    }
+
+    /** A model at its published width. */
+    public ModelSpec(String name, int inputChannels, int inputSize, int classes, double dropout) {
+        this(name, inputChannels, inputSize, classes, dropout, 1.0);
+    }
+
+    /** {@code published} channels scaled by {@link #width()}, rounded to a multiple of 8 (at least 8). */
+    public int channels(int published) {
+        return Math.max(8, (int) Math.round(published * width / 8.0) * 8);
     }
 
     /** The FER2013 setting: 48x48 gray faces, one output per label of {@link Labels}. */
@@ -51,12 +73,12 @@ public record ModelSpec(
 
     /** The same architecture and input with a head for {@code otherClasses} classes. */
     public ModelSpec withClasses(int otherClasses) {
-        return new ModelSpec(name, inputChannels, inputSize, otherClasses, dropout);
+        return new ModelSpec(name, inputChannels, inputSize, otherClasses, dropout, width);
     }
 
     /** The same architecture with another input: {@code channels} x {@code size} x {@code size}. */
     public ModelSpec withInput(int channels, int size) {
-        return new ModelSpec(name, channels, size, classes, dropout);
+        return new ModelSpec(name, channels, size, classes, dropout, width);
     }
 
     /** NCHW shape of a batch of {@code batchSize} inputs. */

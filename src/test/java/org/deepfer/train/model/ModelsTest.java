@@ -223,6 +223,36 @@ class ModelsTest {
         }
     }
 
+    /**
+     * vgg-fer's parameters from its layer list: per stage two 3x3 convolutions (no bias: batch norm
+     * follows) and batch norm (scale, shift), two fully connected layers from the 3x3 map, and the 7-way classifier.
+     */
+    @ParameterizedTest
+    @CsvSource({"1.0, 64, 1024", "0.5, 32, 512", "0.75, 48, 768"})
+    void vggFerWidthScalesEveryLayer(double width, int firstFilters, int fcUnits) {
+        long expected = 0;
+        int in = 1;
+        for (int s = 0; s < 4; s++) {
+            int out = firstFilters << s;
+            expected += (9L * in * out + 2L * out) + (9L * out * out + 2L * out);
+            in = out;
+        }
+        expected += (9L * in * fcUnits + fcUnits) + ((long) fcUnits * fcUnits + fcUnits) + (fcUnits * 7L + 7);
+        FerModel model = Models.build(new ModelSpec("vgg-fer", 1, 48, 7, 0.3, width));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            model.block().initialize(manager, DataType.FLOAT32, model.spec().inputShape(1));
+            assertEquals(expected, model.trainableParameterCount(), "width " + width);
+        }
+    }
+
+    @Test
+    void widthIsRefusedByArchitecturesWithoutOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelSpec("resnet18", 1, 48, 7, 0.3, 0.5));
+        assertTrue(e.getMessage().contains("resnet18"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec("vgg-fer", 1, 48, 7, 0.3, 0));
+    }
+
     @Test
     void specRejectsInputsNoModelTakes() {
         assertThrows(
