@@ -49,7 +49,28 @@ public final class AugmentJob {
             .add("pixels", DataTypes.BinaryType, false);
 
     /** Pixel statistics of the training split, on the 0..1 scale the models see. */
-    public record Normalization(double mean, double std, long images, long facesVersion, String split, int size) {}
+    public record Normalization(double mean, double std, long images, long facesVersion, String split, int size) {
+
+        /** Adds {@code pixels} (0..255) to running sums: {@code sums[0]} of values, {@code sums[1]} of squares. */
+        public static void accumulate(byte[] pixels, double[] sums) {
+            for (byte b : pixels) {
+                double v = (b & 0xFF) / 255.0;
+                sums[0] += v;
+                sums[1] += v * v;
+            }
+        }
+
+        /** The training split's statistics from the sums {@link #accumulate} gathered over {@code pixels} values. */
+        public static Normalization fromSums(double sum, double sumSq, long pixels, long images, long facesVersion,
+                int size) {
+            if (pixels == 0) {
+                throw new IllegalStateException("faces has no '" + Splits.TRAIN + "' rows to compute normalization from");
+            }
+            double mean = sum / pixels;
+            double std = Math.sqrt(Math.max(0, sumSq / pixels - mean * mean));
+            return new Normalization(mean, std, images, facesVersion, Splits.TRAIN, size);
+        }
+    }
 
     /** What one augment run did. */
     public record Result(Normalization normalization, long trainImages, long variants, long augVersion) {}
@@ -90,31 +111,24 @@ public final class AugmentJob {
 
     private Normalization normalization(Dataset<Row> train, long facesVersion) {
         Row totals = train.select("pixels").mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
-            double sum = 0;
-            double sumSq = 0;
+            double[] sums = new double[2];
             long pixels = 0;
             long images = 0;
             while (rows.hasNext()) {
                 byte[] px = rows.next().getAs(0);
-                for (byte b : px) {
-                    double v = (b & 0xFF) / 255.0;
-                    sum += v;
-                    sumSq += v * v;
-                }
+                Normalization.accumulate(px, sums);
                 pixels += px.length;
                 images++;
             }
-            return List.of(RowFactory.create(sum, sumSq, pixels, images)).iterator();
+            return List.of(RowFactory.create(sums[0], sums[1], pixels, images)).iterator();
         }, Encoders.row(new StructType().add("s", DataTypes.DoubleType).add("ss", DataTypes.DoubleType)
                 .add("n", DataTypes.LongType).add("images", DataTypes.LongType)))
                 .agg(sum("s"), sum("ss"), sum("n"), sum("images")).head();
         long n = totals.isNullAt(2) ? 0 : totals.getLong(2);
-        if (n == 0) {
-            throw new IllegalStateException("faces has no '" + Splits.TRAIN + "' rows to compute normalization from");
-        }
-        double mean = totals.getDouble(0) / n;
-        double std = Math.sqrt(Math.max(0, totals.getDouble(1) / n - mean * mean));
-        return new Normalization(mean, std, totals.getLong(3), facesVersion, Splits.TRAIN, config.image().size());
+        return n == 0
+                ? Normalization.fromSums(0, 0, 0, 0, facesVersion, config.image().size())
+                : Normalization.fromSums(totals.getDouble(0), totals.getDouble(1), n, totals.getLong(3), facesVersion,
+                        config.image().size());
     }
 
     private static Iterator<Row> variantsOf(Row r, Augmenter augmenter, int variants, long seed) {

@@ -339,21 +339,16 @@ public final class TrainJob {
         if (Files.exists(file)) {
             return Reports.readJson(file, AugmentJob.Normalization.class);
         }
-        double sum = 0;
-        double sumSq = 0;
-        long n = 0;
+        double[] sums = new double[2];
+        long pixels = 0;
         for (int i = 0; i < trainSet.count(); i++) {
-            for (byte b : trainSet.pixels(i)) {
-                double v = (b & 0xFF) / 255.0;
-                sum += v;
-                sumSq += v * v;
-                n++;
-            }
+            byte[] px = trainSet.pixels(i);
+            AugmentJob.Normalization.accumulate(px, sums);
+            pixels += px.length;
         }
-        double mean = sum / n;
         LOG.info("[train] {} missing (run `augment`); computed from the training faces", file);
-        return new AugmentJob.Normalization(mean, Math.sqrt(sumSq / n - mean * mean), trainSet.count(), facesVersion,
-                Splits.TRAIN, config.image().size());
+        return AugmentJob.Normalization.fromSums(sums[0], sums[1], pixels, trainSet.count(), facesVersion,
+                config.image().size());
     }
 
     private float[] classWeights() {

@@ -80,6 +80,71 @@ class TrainJobTest {
                 Files.readAllBytes(resumed.modelDir().resolve("checkpoints/last/optimizer.ndlist")));
     }
 
+    /**
+     * The CLI trains in a child JVM that is killed with SIGKILL once its first checkpoint is on disk;
+     * resuming here finishes the run, and it ends exactly where an uninterrupted run ends.
+     */
+    @Test
+    void runKilledWithSigkillResumesFromItsLastCheckpointAndEndsLikeAnUninterruptedRun() throws Exception {
+        String[] settings = {"train.epochs=4", "train.maxTrainImages=96"};
+        TrainJob.Result straight = new TrainJob(TestSpark.warehouse(config("straight-kill", settings), "train"), null)
+                .run();
+
+        Path models = root.resolve("killed");
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-Dai.djl"))
+                .forEach(command::add);
+        command.addAll(List.of("-Dspark.master=local[1]", "-cp", System.getProperty("java.class.path"),
+                "org.deepfer.cli.DeepFer", "train"));
+        List<String> sets = new java.util.ArrayList<>(List.of("paths.sample=" + root.resolve("sample"),
+                "paths.warehouse=" + root.resolve("warehouse"), "paths.results=" + root.resolve("results"),
+                "spark.shufflePartitions=2", "train.modelsDir=" + models, "train.excludeFindings=[]",
+                "train.batchSize=32", "train.earlyStoppingPatience=0"));
+        sets.addAll(List.of(settings));
+        sets.forEach(kv -> command.addAll(List.of("--set", kv)));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(root.resolve("killed.log").toFile()).start();
+
+        Path modelDir = null;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while (modelDir == null && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            modelDir = firstCheckpointedModel(models);
+        }
+        child.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no finally blocks
+        child.waitFor();
+        String log = Files.readString(root.resolve("killed.log"));
+        assertTrue(modelDir != null, "the child wrote no checkpoint before it ended:\n" + log);
+        int done = Checkpoint.loadHistory(modelDir).size();
+        assertTrue(done >= 1 && done < 4, "killed after " + done + " epochs; the test needs a run cut short");
+        assertEquals(137, child.exitValue(), "the child must have been killed, not have finished");
+
+        TrainJob.Result resumed = new TrainJob(TestSpark.warehouse(config("killed", settings), "train"), modelDir)
+                .run();
+        assertEquals(4, resumed.epochsDone());
+        assertEquals(List.of(1, 2, 3, 4), Checkpoint.loadHistory(modelDir).stream().map(EpochMetrics::epoch).toList());
+        assertArrayEquals(Files.readAllBytes(straight.modelDir().resolve("checkpoints/last/params.bin")),
+                Files.readAllBytes(resumed.modelDir().resolve("checkpoints/last/params.bin")),
+                "after kill -9 and resume (killed after epoch " + done + ")");
+    }
+
+    /** The model directory under {@code models} whose last checkpoint holds at least one epoch, or null. */
+    private static Path firstCheckpointedModel(Path models) throws java.io.IOException {
+        if (!Files.isDirectory(models)) {
+            return null;
+        }
+        try (var dirs = Files.list(models)) {
+            for (Path dir : dirs.toList()) {
+                if (Files.exists(dir.resolve("checkpoints/last").resolve(Checkpoint.STATE))) {
+                    return dir;
+                }
+            }
+        }
+        return null;
+    }
+
     @Test
     void transferLearningStartsFromOurCheckpointAndHeadPhaseLeavesTheBackboneUntouched() throws Exception {
         TrainJob.Result source = new TrainJob(TestSpark.warehouse(
