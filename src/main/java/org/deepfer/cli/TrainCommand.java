@@ -7,6 +7,7 @@ import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.tables.Warehouse;
 import org.deepfer.train.TrainJob;
+import org.deepfer.train.TrainingRun;
 import org.deepfer.train.model.Models;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,7 +81,7 @@ final class TrainCommand extends SparkJobCommand {
         if (!Models.NAMES.contains(name.toLowerCase(java.util.Locale.ROOT))) {
             throw new ConfigException("train.backbone '" + name + "' is not one of " + Models.NAMES);
         }
-        TrainJob.Result r = new TrainJob(warehouse, resume).run();
+        TrainingRun.Result r = new TrainJob(warehouse, resume).run();
         DeepFerConfig config = warehouse.run().config();
         System.out.printf("%ntrain: %s, %d epochs in %.0fs%n", config.train().backbone(), r.epochsDone(),
                 r.trainSeconds());

@@ -211,6 +211,10 @@ public final class ConfigLoader {
         requireRange("train.epochsHead", t.epochsHead(), 0, 100_000);
         requireRange("train.epochsFt", t.epochsFt(), 0, 100_000);
         requireRange("train.batchSize", t.batchSize(), 1, 65_536);
+        requireRange("train.threads", t.threads(), 0, 1024);
+        if (!(t.maxMinutes() >= 0)) {
+            throw new ConfigException("train.maxMinutes must be >= 0, got " + t.maxMinutes());
+        }
         requireRange("train.earlyStoppingPatience", t.earlyStoppingPatience(), 0, 100_000);
         requireOneOf("train.optimizer", t.optimizer(), List.of("adamw", "sgd"));
         requireOneOf("train.schedule", t.schedule(), List.of("cosine", "constant"));

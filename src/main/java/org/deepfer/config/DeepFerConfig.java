@@ -105,6 +105,8 @@ public record DeepFerConfig(
             int earlyStoppingPatience,
             java.util.List<String> excludeFindings,
             int maxTrainImages,
+            double maxMinutes,
+            int threads,
             String device,
             String modelsDir)
             implements Serializable {

@@ -14,7 +14,10 @@ public final class Reports {
 
     private Reports() {}
 
-    /** {@code value} as indented JSON in {@code file}; the file is recorded as a run output. */
+    /**
+     * {@code value} as indented JSON in {@code file}; the file is recorded as an output of {@code run}
+     * (null inside Spark tasks, which have no run of their own).
+     */
     public static Path writeJson(RunContext run, Path file, Object value) {
         return write(run, file, out -> JSON.writeValue(out.toFile(), value));
     }
@@ -56,7 +59,9 @@ public final class Reports {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
-        run.output(file);
+        if (run != null) {
+            run.output(file);
+        }
         return file;
     }
 }

@@ -14,7 +14,9 @@ import org.deepfer.tables.Labels;
  * (28 709 FER2013 faces are 66 MB), labels and ids beside it. Rows are ordered by source, so the
  * same table version always gives the same arrays.
  */
-public final class FaceArrays {
+public final class FaceArrays implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     private final int size;
     private final byte[] pixels;
     private final int[] labels;

@@ -1,19 +1,7 @@
 package org.deepfer.train;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
 
-import ai.djl.Device;
-import ai.djl.Model;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -21,12 +9,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.sql.Dataset;
@@ -35,34 +19,22 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deepfer.augment.AugmentJob;
-import org.deepfer.augment.Augmenter;
-import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
 import org.deepfer.tables.Labels;
 import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
-import org.deepfer.train.model.FerModel;
-import org.deepfer.train.model.ModelSpec;
-import org.deepfer.train.model.Models;
-import org.deepfer.train.optim.AdamW;
-import org.deepfer.train.optim.FerOptimizer;
-import org.deepfer.train.optim.NesterovSgd;
 
 /**
- * Trains a model on the faces table with DJL: builds the network by name, runs the epochs (head
- * only, then fine-tuning, when transfer learning), validates after each, keeps the best model by
- * validation macro-F1, and checkpoints every epoch so {@code --resume} continues exactly.
+ * The train job: reads a snapshot of the faces table (its version recorded), decodes both splits
+ * once into memory, and runs a {@link TrainingRun} on them, appending each epoch's metrics to the
+ * Delta table {@value #HISTORY_TABLE}.
  */
 public final class TrainJob {
     private static final Logger LOG = LogManager.getLogger(TrainJob.class);
     public static final String HISTORY_TABLE = "training_history";
-    static final String BEST_PARAMS = "model.params";
-
-    /** What one run produced. */
-    public record Result(String modelId, Path modelDir, int epochsDone, int bestEpoch, EpochMetrics best,
-            double trainSeconds) {}
+    static final String BEST_PARAMS = TrainingRun.BEST_PARAMS;
 
     private final Warehouse warehouse;
     private final RunContext run;
@@ -87,9 +59,25 @@ public final class TrainJob {
         return this;
     }
 
-    public Result run() {
+    public TrainingRun.Result run() {
         Path modelDir = resumeDir != null ? resumeDir : Path.of(train.modelsDir(), run.runId());
-        String modelId = modelDir.getFileName().toString();
+        TrainingRun.Data data = loadData(warehouse);
+        return new TrainingRun(config, data, modelDir, resumeDir != null, run.runId(), run)
+                .interruptAfter(interruptAfterEpochs)
+                .listener((modelId, m) -> recordEpoch(modelId, m, data.facesVersion()))
+                .run();
+    }
+
+    /**
+     * The training data of {@code warehouse}'s run config: the faces snapshot's train split (less the
+     * audit findings the config excludes) and validation split, decoded, with the normalization and
+     * class weights the run will use. The sweep and tuning jobs broadcast it to their trials.
+     */
+    public static TrainingRun.Data loadData(Warehouse warehouse) {
+        return new TrainJob(warehouse, null).loadData();
+    }
+
+    private TrainingRun.Data loadData() {
         Dataset<Row> faces = warehouse.read(Warehouse.FACES);
         long facesVersion = warehouse.version(Warehouse.FACES);
         FaceArrays trainSet = run.time("load train", () -> loadTrain(faces));
@@ -97,223 +85,8 @@ public final class TrainJob {
                 FaceArrays.load(faces.filter(col("split").equalTo(Splits.VALIDATION)), config.image().size(), 0));
         LOG.info("[train] {} training and {} validation faces (faces version {})", trainSet.count(), valSet.count(),
                 facesVersion);
-        if (trainSet.count() == 0 || valSet.count() == 0) {
-            throw new IllegalStateException("training needs train and validation faces; found " + trainSet.count()
-                    + " and " + valSet.count() + " in " + warehouse.path(Warehouse.FACES));
-        }
-        AugmentJob.Normalization norm = normalization(trainSet, facesVersion);
-        writeModelFiles(modelDir, norm);
-
-        ModelSpec spec = new ModelSpec(train.backbone(), train.inputChannels(), train.inputSize(), Labels.count(),
-                train.dropout(), train.width());
-        FerModel ferModel = Models.build(spec);
-        Device device = device();
-        LOG.info("[train] {} on {} ({} epochs, batch {}, {})", spec.name(), device, train.totalEpochs(),
-                train.batchSize(), train.optimizer());
-
-        try (Model model = Model.newInstance("deepfer-" + spec.name(), device);
-                NDManager stateManager = NDManager.newBaseManager(device)) {
-            model.setBlock(ferModel.block());
-            FerOptimizer optimizer = optimizer(ferModel, stateManager);
-            DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(optimizer)
-                    .optDevices(new Device[] {device});
-            try (Trainer trainer = model.newTrainer(trainingConfig);
-                    TensorBoardWriter tensorBoard = new TensorBoardWriter(modelDir.resolve("tensorboard"))) {
-                // Initial weights come from the engine's generator: seeded, so a run is reproducible.
-                Engine.getInstance().setRandomSeed((int) config.seed());
-                trainer.initialize(spec.inputShape(train.batchSize()));
-                LOG.info("[train] {} trainable parameters", ferModel.trainableParameterCount());
-                Checkpoint.LoopState state = resumeDir != null
-                        ? Checkpoint.loadInto(Checkpoint.existing(modelDir.resolve("checkpoints/last")),
-                                ferModel, optimizer, model.getNDManager())
-                        : new Checkpoint.LoopState(0, 0, -1, -1, 0, List.of());
-                if (resumeDir != null) {
-                    LOG.info("[train] resuming {} after epoch {} (step {})", modelId, state.epochsDone(),
-                            state.step());
-                } else if (!train.pretrained().isBlank()) {
-                    PretrainedLoader.Report report =
-                            PretrainedLoader.load(Path.of(train.pretrained()), ferModel, model.getNDManager());
-                    Reports.writeJson(run, modelDir.resolve("pretrained.json"), report);
-                }
-                long start = System.nanoTime();
-                Checkpoint.LoopState end = loop(trainer, ferModel, optimizer, trainSet, valSet, norm, state,
-                        modelDir, tensorBoard, modelId, facesVersion);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                EpochMetrics best = end.history().stream().filter(m -> m.epoch() == end.bestEpoch()).findFirst()
-                        .orElse(null);
-                writeReport(modelDir, spec, end, best, facesVersion, trainSet.count(), ferModel);
-                run.fact("modelDir", modelDir.toString());
-                run.fact("bestEpoch", end.bestEpoch());
-                return new Result(modelId, modelDir, end.epochsDone(), end.bestEpoch(), best, seconds);
-            }
-        }
-    }
-
-    private Checkpoint.LoopState loop(Trainer trainer, FerModel ferModel, FerOptimizer optimizer, FaceArrays trainSet,
-            FaceArrays valSet, AugmentJob.Normalization norm, Checkpoint.LoopState state, Path modelDir,
-            TensorBoardWriter tensorBoard, String modelId, long facesVersion) {
-        int batch = train.batchSize();
-        int stepsPerEpoch = (trainSet.count() + batch - 1) / batch;
-        Augmenter augmenter = train.augment() ? new Augmenter(config.augment().policy()) : null;
-        BatchMaker trainBatches = new BatchMaker(trainSet, augmenter, train.inputSize(), train.inputChannels(),
-                norm.mean(), norm.std(), config.seed());
-        BatchMaker valBatches = new BatchMaker(valSet, null, train.inputSize(), train.inputChannels(), norm.mean(),
-                norm.std(), config.seed());
-        FerLoss loss = new FerLoss(Labels.count(), train.labelSmoothing(), train.loss().equals("focal"),
-                train.focalGamma(), classWeights());
-        FerLoss valLoss = new FerLoss(Labels.count(), 0, false, 0, null);
-
-        List<EpochMetrics> history = new ArrayList<>(state.history());
-        long step = state.step();
-        double bestF1 = state.bestMacroF1();
-        int bestEpoch = state.bestEpoch();
-        int sinceBest = state.epochsSinceBest();
-        for (int epoch = state.epochsDone(); epoch < train.totalEpochs(); epoch++) {
-            boolean headPhase = train.transfer() && epoch < train.epochsHead();
-            String phase = !train.transfer() ? "train" : headPhase ? "head" : "finetune";
-            ferModel.freezeBackbone(headPhase);
-            LearningRateSchedule schedule = schedule(headPhase, stepsPerEpoch);
-            long phaseStart = headPhase || !train.transfer() ? 0 : (long) train.epochsHead() * stepsPerEpoch;
-            // Dropout and other engine randomness restart from a seed per epoch: what makes resume exact.
-            Engine.getInstance().setRandomSeed((int) (config.seed() * 31 + epoch));
-            int[] order = BatchMaker.epochOrder(trainSet, train.sampler().equals("balanced"), config.seed(), epoch);
-            SplittableRandom mixing = new SplittableRandom(config.seed() * 7_919 + epoch);
-
-            long started = System.nanoTime();
-            double lossSum = 0;
-            int[] predicted = new int[order.length];
-            int[] truth = new int[order.length];
-            double rate = 0;
-            ProgressBar bar = new ProgressBar("epoch " + (epoch + 1) + "/" + train.totalEpochs() + " " + phase,
-                    stepsPerEpoch);
-            for (int s = 0; s < stepsPerEpoch; s++) {
-                int from = s * batch;
-                int to = Math.min(order.length, from + batch);
-                try (NDManager batchManager = trainer.getManager().newSubManager()) {
-                    NDList data = trainBatches.batch(batchManager, order, from, to, epoch);
-                    NDArray x = data.get(0);
-                    NDArray targets = loss.targets(data.get(1));
-                    NDArray[] mixed = Mixing.apply(x, targets, train.mixupAlpha(), train.cutmixProbability(),
-                            mixing);
-                    try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDArray logits = trainer.forward(new NDList(mixed[0])).singletonOrThrow();
-                        NDArray l = loss.compute(logits, mixed[1]);
-                        collector.backward(l);
-                        lossSum += l.getFloat() * (to - from);
-                        int[] argmax = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
-                        float[] labels = data.get(1).toFloatArray();
-                        for (int k = 0; k < argmax.length; k++) {
-                            predicted[from + k] = argmax[k];
-                            truth[from + k] = (int) labels[k];
-                        }
-                    }
-                    rate = schedule.at(step - phaseStart);
-                    optimizer.setLearningRate(rate);
-                    trainer.step();
-                    step++;
-                }
-                bar.update(s + 1, lossSum / Math.max(1, to));
-            }
-            double trainSeconds = (System.nanoTime() - started) / 1e9;
-            ClassificationMetrics trainMetrics = ClassificationMetrics.of(truth, predicted, Labels.count());
-            double[] valLossOut = new double[1];
-            ClassificationMetrics valMetrics = evaluate(trainer, valBatches, valSet, valLoss, valLossOut);
-            double seconds = (System.nanoTime() - started) / 1e9;
-            EpochMetrics m = new EpochMetrics(epoch + 1, phase, rate, lossSum / order.length,
-                    trainMetrics.accuracy(), trainMetrics.macroF1(), valLossOut[0], valMetrics.accuracy(),
-                    valMetrics.macroF1(), valMetrics.f1(), order.length / trainSeconds, seconds);
-            history.add(m);
-            LOG.info(String.format("[train] epoch %d/%d %s: loss %.4f acc %.4f | val loss %.4f acc %.4f macro-F1 %.4f"
-                            + " | lr %.2e, %.0f img/s, %.0fs", m.epoch(), train.totalEpochs(), phase, m.trainLoss(),
-                    m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.valMacroF1(), rate, m.imagesPerSecond(),
-                    seconds));
-            boolean improved = m.valMacroF1() > bestF1;
-            if (improved) {
-                bestF1 = m.valMacroF1();
-                bestEpoch = m.epoch();
-                sinceBest = 0;
-                saveBest(ferModel, modelDir, valMetrics);
-            } else {
-                sinceBest++;
-            }
-            Checkpoint.LoopState now = new Checkpoint.LoopState(epoch + 1, step, bestF1, bestEpoch, sinceBest,
-                    List.copyOf(history));
-            Checkpoint.save(modelDir.resolve("checkpoints/last"), ferModel.block(), optimizer, now);
-            recordEpoch(m, tensorBoard, modelDir, history, modelId, facesVersion);
-            if (train.earlyStoppingPatience() > 0 && sinceBest >= train.earlyStoppingPatience()
-                    && !(train.transfer() && headPhase)) {
-                LOG.info("[train] early stop: validation macro-F1 has not improved for {} epochs (best {} at epoch {})",
-                        sinceBest, String.format("%.4f", bestF1), bestEpoch);
-                return now;
-            }
-            state = now;
-            if (interruptAfterEpochs > 0 && epoch + 1 >= interruptAfterEpochs) {
-                return state;
-            }
-        }
-        return state;
-    }
-
-    private ClassificationMetrics evaluate(Trainer trainer, BatchMaker batches, FaceArrays set, FerLoss loss,
-            double[] meanLoss) {
-        int n = set.count();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        int[] predicted = new int[n];
-        int[] truth = new int[n];
-        double lossSum = 0;
-        int batch = Math.max(train.batchSize(), 128);
-        for (int from = 0; from < n; from += batch) {
-            int to = Math.min(n, from + batch);
-            try (NDManager m = trainer.getManager().newSubManager()) {
-                NDList data = batches.batch(m, order, from, to, 0);
-                NDArray logits = trainer.evaluate(new NDList(data.get(0))).singletonOrThrow();
-                lossSum += loss.compute(logits, loss.targets(data.get(1))).getFloat() * (to - from);
-                int[] argmax = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
-                for (int k = 0; k < argmax.length; k++) {
-                    predicted[from + k] = argmax[k];
-                    truth[from + k] = set.label(from + k);
-                }
-            }
-        }
-        meanLoss[0] = lossSum / n;
-        return ClassificationMetrics.of(truth, predicted, Labels.count());
-    }
-
-    private LearningRateSchedule schedule(boolean headPhase, int stepsPerEpoch) {
-        double base = train.learningRate();
-        int epochs = train.epochs();
-        if (train.transfer()) {
-            epochs = headPhase ? train.epochsHead() : train.epochsFt();
-            base = headPhase ? base : base * train.ftLearningRateFactor();
-        }
-        long total = (long) epochs * stepsPerEpoch;
-        long warmup = Math.min(total / 2, (long) train.warmupEpochs() * stepsPerEpoch);
-        return new LearningRateSchedule(base, warmup, total, train.schedule().equals("cosine"));
-    }
-
-    private FerOptimizer optimizer(FerModel ferModel, NDManager stateManager) {
-        return switch (train.optimizer()) {
-            case "sgd" -> new NesterovSgd(ferModel.block(), stateManager, train.momentum(), train.weightDecay());
-            case "adamw" -> new AdamW(ferModel.block(), stateManager, train.weightDecay());
-            default -> throw new IllegalArgumentException("unknown optimizer " + train.optimizer());
-        };
-    }
-
-    private Device device() {
-        return switch (train.device()) {
-            case "cpu" -> Device.cpu();
-            case "gpu" -> {
-                if (Engine.getInstance().getGpuCount() == 0) {
-                    throw new IllegalStateException("train.device=gpu but the engine sees no GPU");
-                }
-                yield Device.gpu();
-            }
-            default -> Engine.getInstance().defaultDevice();
-        };
+        return new TrainingRun.Data(trainSet, valSet, normalization(trainSet, facesVersion), classWeights(),
+                facesVersion, warehouse.path(Warehouse.FACES));
     }
 
     private FaceArrays loadTrain(Dataset<Row> faces) {
@@ -374,42 +147,6 @@ public final class TrainJob {
         }
     }
 
-    private void saveBest(FerModel ferModel, Path modelDir, ClassificationMetrics metrics) {
-        try {
-            Path tmp = modelDir.resolve(BEST_PARAMS + ".tmp");
-            try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
-                ferModel.block().saveParameters(out);
-            }
-            Files.move(tmp, modelDir.resolve(BEST_PARAMS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Map<String, Object> best = new LinkedHashMap<>();
-            best.put("accuracy", metrics.accuracy());
-            best.put("macroF1", metrics.macroF1());
-            best.put("f1PerClass", metrics.f1());
-            best.put("confusion", metrics.confusion());
-            Reports.writeJson(run, modelDir.resolve("best_metrics.json"), best);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save best model in " + modelDir, e);
-        }
-    }
-
-    private void writeModelFiles(Path modelDir, AugmentJob.Normalization norm) {
-        try {
-            Files.createDirectories(modelDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + modelDir, e);
-        }
-        if (resumeDir == null) {
-            Reports.writeText(run, modelDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
-        }
-        Map<String, String> classes = new LinkedHashMap<>();
-        for (int i = 0; i < Labels.count(); i++) {
-            classes.put(Integer.toString(i), Labels.NAMES.get(i));
-        }
-        Reports.writeJson(run, modelDir.resolve("classes.json"), classes);
-        Reports.writeJson(run, modelDir.resolve("normalization.json"), norm);
-    }
-
     private static final StructType HISTORY_SCHEMA = new StructType()
             .add("model_id", DataTypes.StringType).add("epoch", DataTypes.IntegerType)
             .add("phase", DataTypes.StringType).add("learning_rate", DataTypes.DoubleType)
@@ -420,54 +157,12 @@ public final class TrainJob {
             .add("faces_version", DataTypes.LongType).add("run_id", DataTypes.StringType)
             .add("recorded_at", DataTypes.StringType);
 
-    private void recordEpoch(EpochMetrics m, TensorBoardWriter tensorBoard, Path modelDir, List<EpochMetrics> history,
-            String modelId, long facesVersion) {
-        tensorBoard.scalar("loss/train", m.epoch(), m.trainLoss());
-        tensorBoard.scalar("loss/validation", m.epoch(), m.valLoss());
-        tensorBoard.scalar("accuracy/train", m.epoch(), m.trainAccuracy());
-        tensorBoard.scalar("accuracy/validation", m.epoch(), m.valAccuracy());
-        tensorBoard.scalar("macro_f1/train", m.epoch(), m.trainMacroF1());
-        tensorBoard.scalar("macro_f1/validation", m.epoch(), m.valMacroF1());
-        tensorBoard.scalar("learning_rate", m.epoch(), m.learningRate());
-        tensorBoard.scalar("images_per_second", m.epoch(), m.imagesPerSecond());
-        tensorBoard.flush();
-        Reports.writeJson(run, modelDir.resolve("history.json"), history);
-        TrainingCurves.write(history, modelDir.resolve("curves.png"));
+    private void recordEpoch(String modelId, EpochMetrics m, long facesVersion) {
         Row row = RowFactory.create(modelId, m.epoch(), m.phase(), m.learningRate(), m.trainLoss(), m.trainAccuracy(),
                 m.trainMacroF1(), m.valLoss(), m.valAccuracy(), m.valMacroF1(), m.imagesPerSecond(), m.seconds(),
                 facesVersion, run.runId(), Instant.now().toString());
         warehouse.spark().createDataFrame(List.of(row), HISTORY_SCHEMA).write().format("delta").mode("append")
                 .save(warehouse.path(HISTORY_TABLE));
         warehouse.recordWrite(HISTORY_TABLE);
-    }
-
-    private void writeReport(Path modelDir, ModelSpec spec, Checkpoint.LoopState state, EpochMetrics best,
-            long facesVersion, int trainImages, FerModel ferModel) {
-        StringBuilder card = new StringBuilder();
-        card.append("# Model card: ").append(modelDir.getFileName()).append("\n\n");
-        card.append("- Architecture: `").append(spec.name()).append("`, input ").append(spec.inputChannels())
-                .append("x").append(spec.inputSize()).append("x").append(spec.inputSize()).append(", ")
-                .append(ferModel.trainableParameterCount()).append(" trainable parameters\n");
-        card.append("- Data: Delta table `faces` version ").append(facesVersion).append(" at ")
-                .append(warehouse.path(Warehouse.FACES)).append(", ").append(trainImages).append(" training faces")
-                .append(train.excludeFindings().isEmpty() ? "" : " (excluding audit findings " + train.excludeFindings()
-                        + ")").append("\n");
-        card.append("- Training: ").append(state.epochsDone()).append(" epochs, ").append(train.optimizer())
-                .append(" lr ").append(train.learningRate()).append(", batch ").append(train.batchSize())
-                .append(", loss ").append(train.loss()).append(", class weights ").append(train.classWeights())
-                .append(", sampler ").append(train.sampler()).append(", seed ").append(config.seed()).append("\n");
-        if (best != null) {
-            card.append(String.format("- Best validation (epoch %d): accuracy %.4f, macro-F1 %.4f%n", best.epoch(),
-                    best.valAccuracy(), best.valMacroF1()));
-            card.append("- Validation F1 per class: ");
-            for (int i = 0; i < Labels.count(); i++) {
-                card.append(String.format("%s %.3f%s", Labels.NAMES.get(i), best.valF1PerClass()[i],
-                        i + 1 < Labels.count() ? ", " : "\n"));
-            }
-        }
-        card.append("- Date: ").append(Instant.now()).append("; run ").append(run.runId()).append("\n");
-        card.append("\nFiles: `model.params` (best by validation macro-F1), `config.yaml`, `classes.json`, "
-                + "`normalization.json`, `history.json`, `curves.png`, `tensorboard/`, `checkpoints/last/`.\n");
-        Reports.writeText(run, modelDir.resolve("MODEL_CARD.md"), card.toString());
     }
 }

@@ -41,7 +41,7 @@ class TrainJobTest {
     @Test
     void lossFallsAndTrainingAccuracyBeatsChance() {
         DeepFerConfig config = config("learn", "train.epochs=8", "train.augment=false", "train.learningRate=0.002");
-        TrainJob.Result result = new TrainJob(TestSpark.warehouse(config, "train"), null).run();
+        TrainingRun.Result result = new TrainJob(TestSpark.warehouse(config, "train"), null).run();
 
         List<EpochMetrics> history = Checkpoint.loadHistory(result.modelDir());
         assertEquals(8, history.size());
@@ -64,12 +64,12 @@ class TrainJobTest {
     @Test
     void resumedRunEndsWithTheSameParametersAsAnUninterruptedOne() throws Exception {
         String[] settings = {"train.epochs=2", "train.maxTrainImages=96", "train.mixupAlpha=0.2"};
-        TrainJob.Result straight = new TrainJob(TestSpark.warehouse(config("straight", settings), "train"), null)
+        TrainingRun.Result straight = new TrainJob(TestSpark.warehouse(config("straight", settings), "train"), null)
                 .run();
-        TrainJob.Result first = new TrainJob(TestSpark.warehouse(config("resumed", settings), "train"), null)
+        TrainingRun.Result first = new TrainJob(TestSpark.warehouse(config("resumed", settings), "train"), null)
                 .interruptAfter(1).run();
         assertEquals(1, first.epochsDone());
-        TrainJob.Result resumed = new TrainJob(TestSpark.warehouse(config("resumed", settings), "train"),
+        TrainingRun.Result resumed = new TrainJob(TestSpark.warehouse(config("resumed", settings), "train"),
                 first.modelDir()).run();
 
         assertEquals(2, resumed.epochsDone());
@@ -87,7 +87,7 @@ class TrainJobTest {
     @Test
     void runKilledWithSigkillResumesFromItsLastCheckpointAndEndsLikeAnUninterruptedRun() throws Exception {
         String[] settings = {"train.epochs=4", "train.maxTrainImages=96"};
-        TrainJob.Result straight = new TrainJob(TestSpark.warehouse(config("straight-kill", settings), "train"), null)
+        TrainingRun.Result straight = new TrainJob(TestSpark.warehouse(config("straight-kill", settings), "train"), null)
                 .run();
 
         Path models = root.resolve("killed");
@@ -121,7 +121,7 @@ class TrainJobTest {
         assertTrue(done >= 1 && done < 4, "killed after " + done + " epochs; the test needs a run cut short");
         assertEquals(137, child.exitValue(), "the child must have been killed, not have finished");
 
-        TrainJob.Result resumed = new TrainJob(TestSpark.warehouse(config("killed", settings), "train"), modelDir)
+        TrainingRun.Result resumed = new TrainJob(TestSpark.warehouse(config("killed", settings), "train"), modelDir)
                 .run();
         assertEquals(4, resumed.epochsDone());
         assertEquals(List.of(1, 2, 3, 4), Checkpoint.loadHistory(modelDir).stream().map(EpochMetrics::epoch).toList());
@@ -147,11 +147,11 @@ class TrainJobTest {
 
     @Test
     void transferLearningStartsFromOurCheckpointAndHeadPhaseLeavesTheBackboneUntouched() throws Exception {
-        TrainJob.Result source = new TrainJob(TestSpark.warehouse(
+        TrainingRun.Result source = new TrainJob(TestSpark.warehouse(
                 config("source", "train.epochs=1", "train.maxTrainImages=64"), "train"), null).run();
         DeepFerConfig transfer = config("transfer", "train.epochsHead=1", "train.epochsFt=1",
                 "train.maxTrainImages=64", "train.pretrained=" + source.modelDir());
-        TrainJob.Result head = new TrainJob(TestSpark.warehouse(transfer, "train"), null).interruptAfter(1).run();
+        TrainingRun.Result head = new TrainJob(TestSpark.warehouse(transfer, "train"), null).interruptAfter(1).run();
 
         Map<String, float[]> sourceParams = parameters(source.modelDir().resolve("checkpoints/last/params.bin"));
         Map<String, float[]> afterHead = parameters(head.modelDir().resolve("checkpoints/last/params.bin"));
@@ -172,7 +172,7 @@ class TrainJobTest {
                 .anyMatch(e -> !java.util.Arrays.equals(e.getValue(), sourceParams.get(e.getKey())));
         assertTrue(headChanged, "the head must train in the head phase");
 
-        TrainJob.Result finetuned = new TrainJob(TestSpark.warehouse(transfer, "train"), head.modelDir()).run();
+        TrainingRun.Result finetuned = new TrainJob(TestSpark.warehouse(transfer, "train"), head.modelDir()).run();
         assertEquals(2, finetuned.epochsDone());
         Map<String, float[]> afterFt = parameters(finetuned.modelDir().resolve("checkpoints/last/params.bin"));
         assertTrue(afterFt.entrySet().stream().filter(e -> e.getKey().startsWith("backbone") && e.getKey().endsWith("weight"))
@@ -197,7 +197,7 @@ class TrainJobTest {
 
     @Test
     void pretrainedWeightsOfAnotherInputShapeAreRefusedNamingTheTensor() {
-        TrainJob.Result source = new TrainJob(TestSpark.warehouse(
+        TrainingRun.Result source = new TrainJob(TestSpark.warehouse(
                 config("rgb", "train.epochs=1", "train.maxTrainImages=32", "train.inputChannels=3"), "train"), null).run();
         DeepFerConfig gray = config("gray", "train.epochs=1", "train.maxTrainImages=32",
                 "train.pretrained=" + source.modelDir().resolve("model.params"));

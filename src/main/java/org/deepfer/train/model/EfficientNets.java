@@ -5,7 +5,12 @@ import ai.djl.nn.pooling.Pool;
 /**
  * EfficientNet-B0 and -B3 (Tan and Le 2019) as torchvision defines them: MBConv blocks with
  * squeeze-and-excitation (squeezing to a quarter of the block's input channels), SiLU, batch norm
- * with epsilon 1e-3, and stochastic depth rising linearly to 0.2 over the blocks.
+ * with PyTorch's default epsilon 1e-5, and stochastic depth rising linearly to 0.2 over the blocks.
+ *
+ * <p>The epsilon is torchvision's, not the TensorFlow original's 1e-3: torchvision builds B0-B4
+ * with a plain {@code BatchNorm2d} and sets 1e-3 (with momentum 0.01) only for B5-B7. Weights
+ * loaded from torchvision need torchvision's epsilon: with 1e-3, the features of a B0 whose
+ * channels have small running variances move by tens of percent (see TorchvisionParityTest).
  *
  * <p>B3 scales B0's channels by 1.2 (rounded to multiples of 8, never more than 10% down) and its
  * repeats by 1.4 (rounded up). The strides are ImageNet's at every input size.
@@ -26,7 +31,7 @@ final class EfficientNets {
     };
     private static final int B0_STEM_CHANNELS = 32;
     private static final int B0_FEATURE_CHANNELS = 1280;
-    private static final float BN_EPSILON = 1e-3f;
+    private static final float BN_EPSILON = Layers.DEFAULT_BN_EPSILON;
     private static final float MAX_DROP_PATH = 0.2f;
     private static final int CHANNEL_DIVISOR = 8;
 

@@ -12,7 +12,10 @@ import ai.djl.nn.norm.Dropout;
 /** The building blocks every architecture here is made of, configured the torchvision way. */
 final class Layers {
 
-    /** PyTorch's BatchNorm2d default; EfficientNet uses 1e-3. */
+    /**
+     * PyTorch's BatchNorm2d default, which every torchvision architecture here uses (EfficientNet's
+     * 1e-3 is only in torchvision's B5-B7 and the TensorFlow original).
+     */
     static final float DEFAULT_BN_EPSILON = 1e-5f;
 
     private Layers() {}
