@@ -22,7 +22,7 @@ public record ModelSpec(
         String name, int inputChannels, int inputSize, int classes, double dropout, double width) {
 
     /** Architectures whose channel counts scale with {@link #width()}. */
-    public static final java.util.List<String> WIDTH_MODELS = java.util.List.of("baseline", "vgg-fer");
+    public static final java.util.List<String> WIDTH_MODELS = java.util.List.of("baseline", "vgg-fer", "resnet18", "resnet50");
 
     /** Smallest input every architecture can take: five stride-2 reductions leave 1x1. */
     public static final int MIN_INPUT_SIZE = 32;

@@ -13,6 +13,9 @@ import ai.djl.nn.pooling.Pool;
  * would leave 12x12 for stage 1 and 2x2 for stage 4, while CIFAR's conv3x3 stride 1 without pooling
  * keeps 48x48 for stage 1 and costs ~19 min per FER2013 epoch on 2 cores. We use conv3x3 stride 2
  * without pooling: stage 1 sees 24x24, stage 4 3x3, at about a quarter of CIFAR's cost.
+ *
+ * <p>{@link ModelSpec#width()} scales the stem and every stage (0.5: 32/64/128/256 channels, about a
+ * quarter of the FLOPs).
  */
 final class ResNets {
 
@@ -31,19 +34,23 @@ final class ResNets {
     }
 
     private static Backbone build(ModelSpec spec, int[] blocksPerStage, boolean bottleneck) {
-        NamedSequentialBlock net = new NamedSequentialBlock().add("stem", stem(spec.inputSize()));
+        int[] widths = new int[STAGE_WIDTHS.length];
+        for (int s = 0; s < widths.length; s++) {
+            widths[s] = spec.channels(STAGE_WIDTHS[s]);
+        }
+        NamedSequentialBlock net = new NamedSequentialBlock().add("stem", stem(spec.inputSize(), widths[0]));
         int expansion = bottleneck ? BOTTLENECK_EXPANSION : 1;
-        int inChannels = STAGE_WIDTHS[0];
-        for (int s = 0; s < STAGE_WIDTHS.length; s++) {
+        int inChannels = widths[0];
+        for (int s = 0; s < widths.length; s++) {
             NamedSequentialBlock stage = new NamedSequentialBlock();
             for (int b = 0; b < blocksPerStage[s]; b++) {
                 int stride = s > 0 && b == 0 ? 2 : 1;
                 ResidualBlock block =
                         bottleneck
-                                ? bottleneckBlock(inChannels, STAGE_WIDTHS[s], stride)
-                                : basicBlock(inChannels, STAGE_WIDTHS[s], stride);
+                                ? bottleneckBlock(inChannels, widths[s], stride)
+                                : basicBlock(inChannels, widths[s], stride);
                 stage.add("block" + (b + 1), block);
-                inChannels = STAGE_WIDTHS[s] * expansion;
+                inChannels = widths[s] * expansion;
             }
             net.add("stage" + (s + 1), stage);
         }
@@ -51,17 +58,17 @@ final class ResNets {
         return new Backbone(net, inChannels);
     }
 
-    private static NamedSequentialBlock stem(int inputSize) {
+    private static NamedSequentialBlock stem(int inputSize, int channels) {
         NamedSequentialBlock stem = new NamedSequentialBlock();
         if (inputSize >= IMAGENET_STEM_MIN_INPUT) {
-            stem.add("conv", Layers.conv(64, 7, 2))
+            stem.add("conv", Layers.conv(channels, 7, 2))
                     .add("bn", Layers.batchNorm())
                     .add("relu", Activation.reluBlock())
                     .add(
                             "pool",
                             Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
         } else {
-            stem.add("conv", Layers.conv(64, 3, 2))
+            stem.add("conv", Layers.conv(channels, 3, 2))
                     .add("bn", Layers.batchNorm())
                     .add("relu", Activation.reluBlock());
         }

@@ -248,8 +248,8 @@ class ModelsTest {
     @Test
     void widthIsRefusedByArchitecturesWithoutOne() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ModelSpec("resnet18", 1, 48, 7, 0.3, 0.5));
-        assertTrue(e.getMessage().contains("resnet18"), e.getMessage());
+                () -> new ModelSpec("mobilenetv2", 1, 48, 7, 0.3, 0.5));
+        assertTrue(e.getMessage().contains("mobilenetv2"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ModelSpec("vgg-fer", 1, 48, 7, 0.3, 0));
     }
 
