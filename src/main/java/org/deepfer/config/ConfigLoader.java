@@ -64,6 +64,20 @@ public final class ConfigLoader {
         return config;
     }
 
+    /**
+     * {@code base} with {@code overrides} applied and checked as for --set: how a sweep or tuning
+     * trial derives its config from the job's.
+     */
+    public static DeepFerConfig load(DeepFerConfig base, List<String> overrides) {
+        ObjectNode tree = YAML.valueToTree(base);
+        for (String override : overrides) {
+            applyOverride(tree, override);
+        }
+        DeepFerConfig config = bind(tree);
+        validate(config);
+        return config;
+    }
+
     /** The config as YAML, exactly what a run used (written into its run directory). */
     public static String toYaml(DeepFerConfig config) {
         try {
@@ -172,7 +186,36 @@ public final class ConfigLoader {
         return out;
     }
 
+    /**
+     * Entries of the list-valued sections (sweep.models, tune.space) may leave out their optional
+     * fields; they are filled here, since binding insists on every field.
+     */
+    private static void fillListDefaults(ObjectNode tree) {
+        forEachItem(tree, "sweep", "models", item -> {
+            item.putIfAbsent("name", TextNode.valueOf(""));
+            item.putIfAbsent("set", YAML.createArrayNode());
+        });
+        forEachItem(tree, "tune", "space", item -> {
+            item.putIfAbsent("low", com.fasterxml.jackson.databind.node.DoubleNode.valueOf(0));
+            item.putIfAbsent("high", com.fasterxml.jackson.databind.node.DoubleNode.valueOf(0));
+            item.putIfAbsent("values", YAML.createArrayNode());
+        });
+    }
+
+    private static void forEachItem(ObjectNode tree, String section, String list,
+            java.util.function.Consumer<ObjectNode> fill) {
+        JsonNode items = tree.path(section).path(list);
+        for (int i = 0; i < items.size(); i++) {
+            if (!items.get(i).isObject()) {
+                throw new ConfigException(section + "." + list + "[" + i + "] must be a mapping, got '"
+                        + items.get(i) + "'");
+            }
+            fill.accept((ObjectNode) items.get(i));
+        }
+    }
+
     private static DeepFerConfig bind(ObjectNode tree) {
+        fillListDefaults(tree);
         try {
             return YAML.treeToValue(tree, DeepFerConfig.class);
         } catch (JsonMappingException e) {
@@ -241,8 +284,64 @@ public final class ConfigLoader {
         if (t.inputChannels() == 2) {
             throw new ConfigException("train.inputChannels must be 1 or 3, got 2");
         }
+        validateSweep(c.sweep());
+        validateTune(c.tune());
         if (c.paths().warehouse().isBlank() || c.paths().results().isBlank()) {
             throw new ConfigException("paths.warehouse and paths.results must not be empty");
+        }
+    }
+
+    private static void validateSweep(DeepFerConfig.Sweep sweep) {
+        if (sweep.models().isEmpty()) {
+            throw new ConfigException("sweep.models must list at least one model");
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < sweep.models().size(); i++) {
+            DeepFerConfig.SweepModel m = sweep.models().get(i);
+            if (m.backbone() == null || m.backbone().isBlank()) {
+                throw new ConfigException("sweep.models[" + i + "] needs a backbone");
+            }
+            if (!names.add(m.name())) {
+                throw new ConfigException("sweep.models[" + i + "]: name '" + m.name() + "' is used twice; give"
+                        + " each entry its own `name`");
+            }
+            for (String kv : m.set()) {
+                if (!kv.contains("=")) {
+                    throw new ConfigException("sweep.models[" + i + "].set: expected key=value, got '" + kv + "'");
+                }
+            }
+        }
+        requireRange("sweep.epochs", sweep.epochs(), 1, 100_000);
+        requireRange("sweep.threadsPerTrial", sweep.threadsPerTrial(), 1, 1024);
+        if (!(sweep.maxMinutes() >= 0)) {
+            throw new ConfigException("sweep.maxMinutes must be >= 0, got " + sweep.maxMinutes());
+        }
+    }
+
+    private static void validateTune(DeepFerConfig.Tune tune) {
+        requireRange("tune.trials", tune.trials(), 1, 100_000);
+        requireRange("tune.eta", tune.eta(), 2, 100);
+        requireRange("tune.minEpochs", tune.minEpochs(), 1, 100_000);
+        requireRange("tune.maxEpochs", tune.maxEpochs(), tune.minEpochs(), 100_000);
+        requireRange("tune.threadsPerTrial", tune.threadsPerTrial(), 1, 1024);
+        requireOneOf("tune.sampler", tune.sampler(), List.of("random", "halton"));
+        requireOneOf("tune.metric", tune.metric(), List.of("val_macro_f1", "val_accuracy"));
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (int i = 0; i < tune.space().size(); i++) {
+            DeepFerConfig.TuneParam p = tune.space().get(i);
+            String where = "tune.space[" + i + "] (" + p.key() + ")";
+            if (p.key() == null || p.key().isBlank() || !keys.add(p.key())) {
+                throw new ConfigException(where + ": every parameter needs its own key");
+            }
+            requireOneOf(where + ".type", p.type(), List.of("loguniform", "uniform", "int", "choice"));
+            if (p.type().equals("choice")) {
+                if (p.values().isEmpty()) {
+                    throw new ConfigException(where + ": a choice needs values");
+                }
+            } else if (!(p.low() < p.high()) || (p.type().equals("loguniform") && !(p.low() > 0))) {
+                throw new ConfigException(where + ": needs low < high" + (p.type().equals("loguniform")
+                        ? " and low > 0" : "") + ", got low " + p.low() + ", high " + p.high());
+            }
         }
     }
 

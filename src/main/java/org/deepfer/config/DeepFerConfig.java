@@ -1,6 +1,7 @@
 package org.deepfer.config;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The whole resolved configuration of a run: conf/deepfer.yaml, the user's file and --set overrides.
@@ -17,7 +18,9 @@ public record DeepFerConfig(
         Sample sample,
         Spark spark,
         S3 s3,
-        Train train)
+        Train train,
+        Sweep sweep,
+        Tune tune)
         implements Serializable {
 
     /** Where tables and reports live. */
@@ -122,6 +125,71 @@ public record DeepFerConfig(
         /** Total epochs of the run, both phases together. */
         public int totalEpochs() {
             return transfer() ? epochsHead + epochsFt : epochs;
+        }
+    }
+
+    /**
+     * The model sweep: every entry trained with the same budget, one Spark task per trial.
+     *
+     * @param models what to compare
+     * @param epochs epochs per trial (the budget)
+     * @param maxMinutes wall-clock cap per trial (0 = none)
+     * @param threadsPerTrial PyTorch threads of one trial; slots / threads trials run at once
+     */
+    public record Sweep(List<SweepModel> models, int epochs, double maxMinutes, int threadsPerTrial)
+            implements Serializable {
+        public Sweep {
+            models = List.copyOf(models);
+        }
+    }
+
+    /**
+     * One model of the sweep.
+     *
+     * @param name the row's name (defaults to the backbone)
+     * @param backbone architecture name
+     * @param set config overrides of this entry, {@code key=value} as for --set (e.g. train.inputSize=64)
+     */
+    public record SweepModel(String name, String backbone, List<String> set) implements Serializable {
+        public SweepModel {
+            name = name == null || name.isBlank() ? backbone : name;
+            set = set == null ? List.of() : List.copyOf(set);
+        }
+    }
+
+    /**
+     * Hyperparameter search: quasi-random or random points of {@code space}, successive halving
+     * over rungs of {@code minEpochs}·eta^k epochs up to {@code maxEpochs}.
+     *
+     * @param trials trials of the first rung
+     * @param sampler random | halton
+     * @param eta reduction factor: 1/eta of a rung's trials go on to the next
+     * @param minEpochs epochs of the first rung
+     * @param maxEpochs epochs of the last rung (every trial's schedule is planned for this many)
+     * @param metric what ranks trials: val_macro_f1 | val_accuracy
+     * @param threadsPerTrial PyTorch threads of one trial
+     * @param space the parameters searched
+     */
+    public record Tune(int trials, String sampler, int eta, int minEpochs, int maxEpochs, String metric,
+            int threadsPerTrial, List<TuneParam> space) implements Serializable {
+        public Tune {
+            space = List.copyOf(space);
+        }
+    }
+
+    /**
+     * One searched parameter.
+     *
+     * @param key a config key, e.g. train.learningRate
+     * @param type loguniform | uniform | int | choice
+     * @param low lower bound (numeric types)
+     * @param high upper bound (numeric types; int: inclusive)
+     * @param values the choices (choice)
+     */
+    public record TuneParam(String key, String type, double low, double high, List<String> values)
+            implements Serializable {
+        public TuneParam {
+            values = values == null ? List.of() : List.copyOf(values);
         }
     }
 }
