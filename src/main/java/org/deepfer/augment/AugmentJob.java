@@ -49,7 +49,8 @@ public final class AugmentJob {
             .add("pixels", DataTypes.BinaryType, false);
 
     /** Pixel statistics of the training split, on the 0..1 scale the models see. */
-    public record Normalization(double mean, double std, long images, long facesVersion, String split, int size) {
+    public record Normalization(double mean, double std, long images, long facesVersion, String split, int size)
+            implements java.io.Serializable {
 
         /** Adds {@code pixels} (0..255) to running sums: {@code sums[0]} of values, {@code sums[1]} of squares. */
         public static void accumulate(byte[] pixels, double[] sums) {

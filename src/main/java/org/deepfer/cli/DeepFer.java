@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "deepfer", mixinStandardHelpOptions = true, version = "DeepFER 0.1.0",
         description = "Facial-expression recognition as a batch pipeline on Apache Spark.",
         subcommands = {GenerateSampleCommand.class, IngestCommand.class, AuditCommand.class,
-            AugmentCommand.class, PipelineCommand.class, TrainCommand.class})
+            AugmentCommand.class, PipelineCommand.class, TrainCommand.class, SweepCommand.class,
+            TuneCommand.class})
 public final class DeepFer implements Runnable {
     /** Exit code for bad input or config: the message says what to fix, no stack trace needed. */
     static final int USAGE_ERROR = 2;

@@ -60,7 +60,7 @@ public final class TrainingRun {
 
     /** What one run produced. */
     public record Result(String modelId, Path modelDir, int epochsDone, int bestEpoch, EpochMetrics best,
-            double trainSeconds, long trainableParameters) {}
+            double trainSeconds, long trainableParameters, long flopsPerImage, InferenceSpeed.Figures inference) {}
 
     /** Hears of every finished epoch, after its checkpoint is on disk. */
     public interface EpochListener {
@@ -77,6 +77,7 @@ public final class TrainingRun {
     private EpochListener listener = (id, m) -> { };
     /** Stops after this many epochs of the run as if the process had died (tests of resume); 0 = off. */
     private int interruptAfterEpochs;
+    private boolean measureInference;
 
     /**
      * @param modelDir where the model goes; with {@code resume}, a model directory to continue
@@ -104,6 +105,12 @@ public final class TrainingRun {
         return this;
     }
 
+    /** Also times inference (batch 1 and 64) at the end, as the model sweep reports it. */
+    public TrainingRun measureInference(boolean measure) {
+        this.measureInference = measure;
+        return this;
+    }
+
     public Result run() {
         String modelId = modelDir.getFileName().toString();
         FaceArrays trainSet = data.train();
@@ -113,6 +120,11 @@ public final class TrainingRun {
                     + " and " + valSet.count() + " in " + data.facesTable());
         }
         writeModelFiles(data.normalization());
+        Engine.getInstance(); // loads the native library the settings below live in
+        // PyTorch's grad mode is per thread and on by default; DJL switches it off only on the thread
+        // that started the engine. A run on another thread (a Spark task) must do it itself, or the
+        // optimizer's in-place updates of parameters fail.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         if (train.threads() > 0) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(train.threads());
         }
@@ -160,8 +172,11 @@ public final class TrainingRun {
                     run.fact("modelDir", modelDir.toString());
                     run.fact("bestEpoch", end.bestEpoch());
                 }
+                InferenceSpeed.Figures speed = measureInference
+                        ? InferenceSpeed.measure(trainer, spec) : InferenceSpeed.Figures.NONE;
                 return new Result(modelId, modelDir, end.epochsDone(), end.bestEpoch(), best, seconds,
-                        ferModel.trainableParameterCount());
+                        ferModel.trainableParameterCount(), org.deepfer.train.model.Flops.count(ferModel, spec),
+                        speed);
             }
         }
     }
