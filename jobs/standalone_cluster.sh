@@ -18,11 +18,13 @@ HOME_DIR="$HERE/target/spark-home"
 export SPARK_SCALA_VERSION=2.12 SPARK_HOME="$HOME_DIR" SPARK_LOCAL_IP=127.0.0.1
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" DJL_OFFLINE=true
 
-cp_line() { echo "$HERE/conf:$HERE/target/deepfer.jar:$HERE/target/lib/*"; }
+cp_line() { echo "$HERE/target/deepfer.jar:$HERE/target/lib/*"; }
 
 start_daemon() { # name, main class, args...
   local name="$1"; shift
-  nohup java -Xmx1g -cp "$(cp_line)" "$@" > "$STATE/$name.log" 2>&1 &
+  # Spark's own log settings, not ours (which quiet Spark): the daemons' INFO lines say when they are up.
+  nohup java -Xmx1g -Dlog4j2.configurationFile=org/apache/spark/log4j2-defaults.properties -cp "$(cp_line)" "$@" \
+    > "$STATE/$name.log" 2>&1 &
   echo $! > "$STATE/$name.pid"
 }
 

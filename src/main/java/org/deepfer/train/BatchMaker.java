@@ -13,8 +13,9 @@ import org.deepfer.image.Resize;
  * Turns faces into model input: optional augmentation (the augment job's code, keyed by image id,
  * epoch and seed so a resumed run sees the same images), resize to the model's input size, gray
  * repeated to the model's channels, and normalization with the train split's mean and std.
+ * Public for {@link #writeInput}, the per-face conversion prediction shares with training.
  */
-final class BatchMaker {
+public final class BatchMaker {
     private final FaceArrays faces;
     private final Augmenter augmenter;
     private final int inputSize;
@@ -47,20 +48,32 @@ final class BatchMaker {
             if (augmenter != null) {
                 face = augmenter.apply(face, faces.id(i), epoch + 1, seed).image();
             }
-            face = Resize.to(face, inputSize, inputSize);
-            byte[] px = face.pixels();
-            int base = k * channels * plane;
-            for (int p = 0; p < plane; p++) {
-                float v = ((px[p] & 0xFF) / 255f - mean) / std;
-                for (int c = 0; c < channels; c++) {
-                    data[base + c * plane + p] = v;
-                }
-            }
+            writeInput(face, inputSize, channels, mean, std, data, k * channels * plane);
             labels[k] = faces.label(i);
         }
         NDArray x = manager.create(data, new Shape(b, channels, inputSize, inputSize));
         NDArray y = manager.create(labels, new Shape(b));
         return new NDList(x, y);
+    }
+
+    /**
+     * Writes one face as model input into {@code out} from {@code offset}: {@code channels} planes of
+     * {@code inputSize}² values in NCHW order. The face is resized to the input size, its gray value
+     * repeated over the channels and normalized as {@code (v/255 - mean) / std}. Training, validation
+     * and prediction all go through here, so a model sees at prediction exactly what it saw in
+     * validation.
+     */
+    public static void writeInput(FaceImage face, int inputSize, int channels, float mean, float std, float[] out,
+            int offset) {
+        FaceImage gray = face.channels() == 1 ? face : face.toGray();
+        byte[] px = Resize.to(gray, inputSize, inputSize).pixels();
+        int plane = inputSize * inputSize;
+        for (int p = 0; p < plane; p++) {
+            float v = ((px[p] & 0xFF) / 255f - mean) / std;
+            for (int c = 0; c < channels; c++) {
+                out[offset + c * plane + p] = v;
+            }
+        }
     }
 
     /**

@@ -1,0 +1,103 @@
+package org.deepfer.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.deepfer.config.ConfigException;
+import org.deepfer.predict.FacePredictor;
+import org.deepfer.predict.ModelBundle;
+import org.deepfer.predict.PredictJob;
+import org.deepfer.tables.Splits;
+import org.deepfer.tables.Warehouse;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code deepfer predict}: a trained model run over the faces table, one prediction per face. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = {"Predict every face of the Delta table 'faces' (or one --split, at its latest or a",
+            "--version) with a trained model directory, distributed over all cores (one model per",
+            "partition). Appends to the Delta table 'predictions': probabilities per class, prediction,",
+            "confidence, the true label, and the model, table version and settings that made each row."})
+final class PredictCommand extends SparkJobCommand {
+    @Option(names = "--model", paramLabel = "MODEL_DIR", required = true,
+            description = "A model directory written by train (models/<id>).")
+    Path model;
+
+    @Option(names = "--split", paramLabel = "SPLIT", description = "Only this split: train | validation | test.")
+    String split;
+
+    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none",
+            description = "Test-time augmentation: none | flip (averaged with the mirrored face). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String tta;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
+            description = "Softmax temperature: probabilities = softmax(logits / T). Default: ${DEFAULT-VALUE}.")
+    double temperature;
+
+    @Option(names = "--version", paramLabel = "N", description = "Read this version of the faces table (time travel).")
+    Long version;
+
+    @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",
+            description = "Faces per forward pass. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    private PredictJob.Options options;
+
+    @Override
+    String jobName() {
+        return "predict";
+    }
+
+    @Override
+    List<String> shortcuts() {
+        // Checked before a Spark session starts, so a typo costs nothing.
+        options = options();
+        return super.shortcuts();
+    }
+
+    private PredictJob.Options options() {
+        FacePredictor.Tta mode;
+        try {
+            mode = FacePredictor.Tta.parse(tta);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--tta " + tta + ": expected none or flip");
+        }
+        if (!(temperature > 0) || !Double.isFinite(temperature)) {
+            throw new ConfigException("--temperature " + temperature + ": expected a positive number (1 = as trained)");
+        }
+        if (batchSize < 1) {
+            throw new ConfigException("--batch-size " + batchSize + ": expected 1 or more");
+        }
+        if (version != null && version < 0) {
+            throw new ConfigException("--version " + version + ": expected a table version, 0 or more");
+        }
+        String splitName = null;
+        if (split != null) {
+            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
+                    + ": expected one of " + Splits.ALL));
+        }
+        try {
+            ModelBundle.load(model);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--model " + model + ": " + e.getMessage(), e);
+        }
+        return new PredictJob.Options(model, splitName, version,
+                new FacePredictor.Settings(mode, temperature, batchSize));
+    }
+
+    @Override
+    void execute(Warehouse warehouse) {
+        PredictJob.Summary s = new PredictJob(warehouse, options).run();
+        System.out.printf("%npredict: model %s on faces version %d%s, tta %s, temperature %s%n", s.modelId(),
+                s.inputVersion(), options.split() == null ? "" : " (" + options.split() + ")",
+                options.settings().tta().label(), options.settings().temperature());
+        System.out.printf(Locale.ROOT, "  %,d faces in %.1fs (%.0f images/s)%n", s.rows(), s.seconds(),
+                s.imagesPerSecond());
+        if (s.labeled() > 0) {
+            System.out.printf(Locale.ROOT, "  accuracy    %.4f on %,d labeled faces%n", s.accuracy(), s.labeled());
+        }
+        System.out.printf("  predictions -> %s (version %d, run_id %s)%n", s.table(), s.tableVersion(), s.runId());
+        System.out.printf("  run         %s%n", warehouse.run().dir());
+    }
+}
