@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
             "partition). Appends to the Delta table 'predictions': probabilities per class, prediction,",
             "confidence, the true label, and the model, table version and settings that made each row."})
 final class PredictCommand extends SparkJobCommand {
-    @Option(names = "--model", paramLabel = "MODEL_DIR", required = true,
-            description = "A model directory written by train (models/<id>).")
+    // Checked in options() rather than by picocli, so that `predict --help` works without it.
+    @Option(names = "--model", paramLabel = "MODEL_DIR",
+            description = "A model directory written by train (models/<id>); required.")
     Path model;
 
     @Option(names = "--split", paramLabel = "SPLIT", description = "Only this split: train | validation | test.")
@@ -35,7 +36,8 @@ final class PredictCommand extends SparkJobCommand {
             description = "Softmax temperature: probabilities = softmax(logits / T). Default: ${DEFAULT-VALUE}.")
     double temperature;
 
-    @Option(names = "--version", paramLabel = "N", description = "Read this version of the faces table (time travel).")
+    @Option(names = "--table-version", paramLabel = "N",
+            description = "Read this version of the faces table (Delta time travel).")
     Long version;
 
     @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",
@@ -57,6 +59,9 @@ final class PredictCommand extends SparkJobCommand {
     }
 
     private PredictJob.Options options() {
+        if (model == null) {
+            throw new ConfigException("predict needs --model <model directory>, e.g. --model models/<id>");
+        }
         FacePredictor.Tta mode;
         try {
             mode = FacePredictor.Tta.parse(tta);
@@ -70,7 +75,7 @@ final class PredictCommand extends SparkJobCommand {
             throw new ConfigException("--batch-size " + batchSize + ": expected 1 or more");
         }
         if (version != null && version < 0) {
-            throw new ConfigException("--version " + version + ": expected a table version, 0 or more");
+            throw new ConfigException("--table-version " + version + ": expected a table version, 0 or more");
         }
         String splitName = null;
         if (split != null) {
