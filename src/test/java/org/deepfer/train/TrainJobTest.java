@@ -86,7 +86,9 @@ class TrainJobTest {
      */
     @Test
     void runKilledWithSigkillResumesFromItsLastCheckpointAndEndsLikeAnUninterruptedRun() throws Exception {
-        String[] settings = {"train.epochs=4", "train.maxTrainImages=96"};
+        // The same PyTorch thread count in both processes: float sums (and so parameters) depend on it, and
+        // other tests in this JVM may have changed the process-wide setting.
+        String[] settings = {"train.epochs=4", "train.maxTrainImages=96", "train.threads=2"};
         TrainingRun.Result straight = new TrainJob(TestSpark.warehouse(config("straight-kill", settings), "train"), null)
                 .run();
 
