@@ -135,9 +135,7 @@ public final class SweepJob {
                 t.flopsPerImage() / 1e6, t.inputChannels() + "x" + t.inputSize() + "x" + t.inputSize(), t.epochsDone(),
                 t.bestEpoch(), t.valAccuracy(), t.valMacroF1(), boxed(t.valF1PerClass()), t.trainSeconds(),
                 t.inferenceBatch1(), t.inferenceBatch64(), t.modelDir(), facesVersion, t.finishedAt());
-        warehouse.spark().createDataFrame(List.of(row), SCHEMA).write().format("delta").mode("append")
-                .save(warehouse.path(TABLE));
-        warehouse.recordWrite(TABLE);
+        warehouse.append(TABLE, List.of(row), SCHEMA);
     }
 
     private static TrialResult fromRow(Row r) {

@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.deepfer.run.RunContext;
 
 /**
@@ -78,6 +80,17 @@ public final class Warehouse {
         long version = version(table);
         run.wroteTable(table, version);
         return version;
+    }
+
+    /**
+     * Appends {@code rows} (of {@code schema}) to {@code table}, creating it on first use, and
+     * records the write; for the small per-run tables (one row per epoch, trial or evaluation).
+     *
+     * @return the table's version after the append
+     */
+    public long append(String table, List<Row> rows, StructType schema) {
+        spark.createDataFrame(rows, schema).write().format("delta").mode("append").save(path(table));
+        return recordWrite(table);
     }
 
     /** Overwrites {@code table} with {@code data} (for derived tables that are recomputed whole). */

@@ -161,8 +161,6 @@ public final class TrainJob {
         Row row = RowFactory.create(modelId, m.epoch(), m.phase(), m.learningRate(), m.trainLoss(), m.trainAccuracy(),
                 m.trainMacroF1(), m.valLoss(), m.valAccuracy(), m.valMacroF1(), m.imagesPerSecond(), m.seconds(),
                 facesVersion, run.runId(), Instant.now().toString());
-        warehouse.spark().createDataFrame(List.of(row), HISTORY_SCHEMA).write().format("delta").mode("append")
-                .save(warehouse.path(HISTORY_TABLE));
-        warehouse.recordWrite(HISTORY_TABLE);
+        warehouse.append(HISTORY_TABLE, List.of(row), HISTORY_SCHEMA);
     }
 }

@@ -209,9 +209,7 @@ public final class TuneJob {
         Row row = RowFactory.create(searchId, t.trial(), t.rung(), t.rungEpochs(), toJson(t.params()), t.status(),
                 t.error(), tune.metric(), t.score(), t.valAccuracy(), t.valMacroF1(), t.bestEpoch(), t.epochsDone(),
                 t.trainSeconds(), t.modelDir(), t.finishedAt().toString());
-        warehouse.spark().createDataFrame(List.of(row), SCHEMA).write().format("delta").mode("append")
-                .save(warehouse.path(TABLE));
-        warehouse.recordWrite(TABLE);
+        warehouse.append(TABLE, List.of(row), SCHEMA);
     }
 
     private Result summarize(List<TrialRow> rows, List<SuccessiveHalving.Rung> rungs,

@@ -1,0 +1,106 @@
+package org.deepfer.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.deepfer.config.ConfigException;
+import org.deepfer.evaluate.EvaluateJob;
+import org.deepfer.evaluate.Evaluation;
+import org.deepfer.predict.FacePredictor;
+import org.deepfer.predict.ModelBundle;
+import org.deepfer.tables.Splits;
+import org.deepfer.tables.Warehouse;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code deepfer evaluate}: the plan's evaluation of a trained model on a labeled split. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Evaluate a trained model on a labeled split of the faces table (test when it has",
+            "labels, else validation): accuracy, top-2, per-class precision/recall/F1, macro and",
+            "weighted F1, ROC-AUC and PR-AUC, confusion matrix, ECE/MCE. Fits a temperature on the",
+            "validation split and saves it with the model (calibration.json). Writes",
+            "results/final_eval.json, results/classification_report.txt, PNGs (confusion matrix, ROC",
+            "curves, reliability diagrams) and a row of the Delta table 'evaluations'; the predictions",
+            "are appended to 'predictions'."})
+final class EvaluateCommand extends SparkJobCommand {
+    @Option(names = "--model", paramLabel = "MODEL_DIR",
+            description = "A model directory written by train (models/<id>); required.")
+    Path model;
+
+    @Option(names = "--split", paramLabel = "SPLIT",
+            description = "The split to measure: test | validation | train. Default: test if labeled, else validation.")
+    String split;
+
+    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none",
+            description = "Test-time augmentation: none | flip. Default: ${DEFAULT-VALUE}.")
+    String tta;
+
+    @Option(names = "--table-version", paramLabel = "N", description = "Read this version of the faces table.")
+    Long version;
+
+    @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",
+            description = "Faces per forward pass. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    private EvaluateJob.Options options;
+
+    @Override
+    String jobName() {
+        return "evaluate";
+    }
+
+    @Override
+    List<String> shortcuts() {
+        options = options();
+        return super.shortcuts();
+    }
+
+    private EvaluateJob.Options options() {
+        if (model == null) {
+            throw new ConfigException("evaluate needs --model <model directory>, e.g. --model models/<id>");
+        }
+        FacePredictor.Tta mode;
+        try {
+            mode = FacePredictor.Tta.parse(tta);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--tta " + tta + ": expected none or flip");
+        }
+        if (batchSize < 1) {
+            throw new ConfigException("--batch-size " + batchSize + ": expected 1 or more");
+        }
+        if (version != null && version < 0) {
+            throw new ConfigException("--table-version " + version + ": expected a table version, 0 or more");
+        }
+        String splitName = null;
+        if (split != null) {
+            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
+                    + ": expected one of " + Splits.ALL));
+        }
+        try {
+            ModelBundle.load(model);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--model " + model + ": " + e.getMessage(), e);
+        }
+        return new EvaluateJob.Options(model, splitName, version, mode, batchSize);
+    }
+
+    @Override
+    void execute(Warehouse warehouse) {
+        EvaluateJob.Result r = new EvaluateJob(warehouse, options).run();
+        Evaluation e = r.evaluation();
+        System.out.printf("%nevaluate: model %s on the %s split of faces version %d, tta %s%n%n", r.modelId(),
+                r.split(), r.inputVersion(), r.tta());
+        System.out.print(e.classificationReport());
+        System.out.printf(Locale.ROOT, "%n  top-2 accuracy   %.4f%n", e.top2Accuracy());
+        System.out.printf(Locale.ROOT, "  macro ROC-AUC    %.4f   macro PR-AUC %.4f%n", e.macroRocAuc(),
+                e.macroAveragePrecision());
+        System.out.printf(Locale.ROOT, "  ECE / MCE        %.4f / %.4f at T=1%n",
+                e.calibration().expectedCalibrationError(), e.calibration().maximumCalibrationError());
+        System.out.printf(Locale.ROOT, "  temperature      %.3f (fitted on validation) -> ECE %.4f, NLL %.4f -> %.4f%n",
+                r.calibration().temperature(), r.calibrated().calibration().expectedCalibrationError(),
+                e.negativeLogLikelihood(), r.calibrated().negativeLogLikelihood());
+        System.out.printf("  report           %s (+ classification_report.txt, PNGs)%n", r.report());
+        System.out.printf("  table            %s (version %d)%n", warehouse.path(EvaluateJob.TABLE), r.tableVersion());
+        System.out.printf("  run              %s%n", warehouse.run().dir());
+    }
+}

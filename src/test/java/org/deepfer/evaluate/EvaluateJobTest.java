@@ -1,0 +1,132 @@
+package org.deepfer.evaluate;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.deepfer.config.DeepFerConfig;
+import org.deepfer.ingest.IngestJob;
+import org.deepfer.predict.FacePredictor;
+import org.deepfer.tables.Splits;
+import org.deepfer.testing.Samples;
+import org.deepfer.testing.TestSpark;
+import org.deepfer.train.TrainJob;
+import org.deepfer.train.TrainingRun;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The evaluate job on the synthetic sample with a tiny model trained here: the metrics it reports
+ * are those of the rows it predicted, the temperature is the one the validation rows give, and every
+ * output (report files, plots, the evaluations table, the model's calibration.json) is written.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EvaluateJobTest {
+    @TempDir
+    static Path root;
+
+    private DeepFerConfig config;
+    private Path modelDir;
+
+    @BeforeAll
+    void trainATinyModel() {
+        config = TestSpark.config(root, "train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
+                "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
+                "train.backbone=baseline", "train.width=0.25");
+        Samples.generate(config);
+        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        TrainingRun.Result trained = new TrainJob(TestSpark.warehouse(config, "train"), null).run();
+        modelDir = trained.modelDir();
+    }
+
+    private List<Row> predicted(String runId, String split) {
+        return TestSpark.session().read().format("delta").load(root.resolve("warehouse/predictions").toString())
+                .filter(col("run_id").equalTo(runId).and(col("split").equalTo(split)))
+                .select("label", "probabilities", "prediction").collectAsList();
+    }
+
+    @Test
+    void evaluatesTheTestSplitAndCalibratesOnValidation() throws Exception {
+        EvaluateJob.Result r = new EvaluateJob(TestSpark.warehouse(config, "evaluate"),
+                new EvaluateJob.Options(modelDir, null, null, FacePredictor.Tta.NONE, 16)).run();
+
+        assertEquals(Splits.TEST, r.split(), "the sample has labeled test faces, so they are the default");
+        List<Row> test = predicted(r.runId(), Splits.TEST);
+        long testFaces = TestSpark.session().read().format("delta").load(root.resolve("warehouse/faces").toString())
+                .filter(col("split").equalTo(Splits.TEST)).count();
+        assertEquals(testFaces, test.size());
+        assertEquals(test.size(), r.evaluation().samples());
+        long correct = test.stream().filter(x -> x.getInt(0) == x.getInt(2)).count();
+        assertEquals((double) correct / test.size(), r.evaluation().accuracy(), 1e-12);
+
+        // The temperature is the one the validation rows of this run give, saved with the model.
+        List<Row> validation = predicted(r.runId(), Splits.VALIDATION);
+        assertTrue(validation.size() > 20, "validation rows: " + validation.size());
+        int[] labels = new int[validation.size()];
+        float[][] probabilities = new float[validation.size()][];
+        List<Row> ordered = TestSpark.session().read().format("delta")
+                .load(root.resolve("warehouse/predictions").toString())
+                .filter(col("run_id").equalTo(r.runId()).and(col("split").equalTo(Splits.VALIDATION)))
+                .orderBy("row_id").select("label", "probabilities").collectAsList();
+        for (int i = 0; i < ordered.size(); i++) {
+            labels[i] = ordered.get(i).getInt(0);
+            List<Float> p = ordered.get(i).getList(1);
+            probabilities[i] = new float[p.size()];
+            for (int j = 0; j < p.size(); j++) {
+                probabilities[i][j] = p.get(j);
+            }
+        }
+        double expected = TemperatureScaling.fit(labels, probabilities);
+        assertEquals(expected, r.calibration().temperature(), 1e-9);
+        ModelCalibration saved = ModelCalibration.read(modelDir).orElseThrow();
+        assertEquals(r.calibration(), saved);
+        assertEquals(validation.size(), saved.rows());
+        assertTrue(saved.nllAfter() <= saved.nllBefore() + 1e-12, saved.toString());
+        assertEquals(r.evaluation().accuracy(), r.calibrated().accuracy(), "temperature keeps every argmax");
+
+        Path results = root.resolve("results");
+        JsonNode json = new ObjectMapper().readTree(results.resolve("final_eval.json").toFile());
+        assertEquals(Splits.TEST, json.get("split").asText());
+        assertEquals(r.evaluation().accuracy(), json.get("metrics").get("accuracy").asDouble(), 1e-12);
+        assertEquals(7, json.get("metrics").get("perClass").size());
+        assertEquals(expected, json.get("calibration").get("temperature").asDouble(), 1e-9);
+        String report = Files.readString(results.resolve("classification_report.txt"));
+        assertTrue(report.contains("macro avg") && report.contains("weighted avg") && report.contains("surprise"),
+                report);
+        for (String png : List.of("confusion_matrix.png", "confusion_matrix_normalized.png", "roc_curves.png",
+                "reliability_diagram.png", "reliability_diagram_calibrated.png")) {
+            assertTrue(Files.size(results.resolve(png)) > 1000, png);
+        }
+
+        List<Row> rows = TestSpark.session().read().format("delta").load(root.resolve("warehouse/evaluations")
+                .toString()).filter(col("run_id").equalTo(r.runId())).collectAsList();
+        assertEquals(1, rows.size());
+        Row row = rows.get(0);
+        assertEquals(r.evaluation().accuracy(), (double) row.getAs("accuracy"), 1e-12);
+        assertEquals(r.evaluation().macroAverage().f1(), (double) row.getAs("macro_f1"), 1e-12);
+        assertEquals(expected, (double) row.getAs("temperature"), 1e-9);
+        List<Integer> flat = TestSpark.session().read().format("delta").load(root.resolve("warehouse/evaluations")
+                .toString()).filter(col("run_id").equalTo(r.runId())).selectExpr("flatten(confusion_matrix)")
+                .first().getList(0);
+        assertEquals(r.evaluation().confusionMatrix().stream().flatMap(List::stream).toList(), flat);
+    }
+
+    @Test
+    void validationSplitIsMeasuredAndCalibratedOnTheSameRows() {
+        EvaluateJob.Result r = new EvaluateJob(TestSpark.warehouse(config, "evaluate"),
+                new EvaluateJob.Options(modelDir, Splits.VALIDATION, null, FacePredictor.Tta.FLIP, 16)).run();
+        assertEquals(Splits.VALIDATION, r.split());
+        assertEquals("flip", r.calibration().tta());
+        assertEquals(r.evaluation().samples(), r.calibration().rows());
+        assertTrue(predicted(r.runId(), Splits.TEST).isEmpty(), "only the validation split is predicted");
+        assertEquals(r.calibration().eceAfter(), r.calibrated().calibration().expectedCalibrationError(), 1e-12);
+    }
+}
