@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Facial-expression recognition as a batch pipeline on Apache Spark.",
         subcommands = {GenerateSampleCommand.class, IngestCommand.class, AuditCommand.class,
             AugmentCommand.class, PipelineCommand.class, TrainCommand.class, SweepCommand.class,
-            TuneCommand.class, PredictCommand.class, EvaluateCommand.class})
+            TuneCommand.class, PredictCommand.class, EvaluateCommand.class,
+            RobustnessCommand.class})
 public final class DeepFer implements Runnable {
     /** Exit code for bad input or config: the message says what to fix, no stack trace needed. */
     static final int USAGE_ERROR = 2;

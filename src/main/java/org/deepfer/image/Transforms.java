@@ -231,22 +231,87 @@ public final class Transforms {
         if (side <= 0) {
             throw new IllegalArgumentException("cutout side must be positive, got " + side);
         }
+        return fill(image, x, y, side, side, fill);
+    }
+
+    /**
+     * {@code image} with the {@code width}x{@code height} rectangle whose top-left corner is (x, y)
+     * set to {@code fill} in every channel; the part outside the image is ignored.
+     */
+    public static FaceImage fill(FaceImage image, int x, int y, int width, int height, int fill) {
+        if (width <= 0 || height <= 0) {
+            throw new IllegalArgumentException("a filled rectangle needs a positive size, got " + width + "x" + height);
+        }
         if (fill < 0 || fill > 255) {
-            throw new IllegalArgumentException("cutout fill must be in 0..255, got " + fill);
+            throw new IllegalArgumentException("fill must be in 0..255, got " + fill);
         }
         int w = image.width();
         int c = image.channels();
         byte[] out = image.pixels().clone();
         int x0 = Math.max(x, 0);
-        int x1 = (int) Math.min((long) x + side, w);
+        int x1 = (int) Math.min((long) x + width, w);
         int y0 = Math.max(y, 0);
-        int y1 = (int) Math.min((long) y + side, image.height());
+        int y1 = (int) Math.min((long) y + height, image.height());
         for (int row = y0; row < y1; row++) {
             for (int i = (row * w + x0) * c, end = (row * w + x1) * c; i < end; i++) {
                 out[i] = (byte) fill;
             }
         }
         return FaceImage.of(w, image.height(), c, out);
+    }
+
+    /**
+     * {@code image} smoothed by a Gaussian of standard deviation {@code sigma} pixels, truncated at
+     * 3 sigma and normalised, applied separably with edge pixels repeated; sigma 0 returns a copy.
+     */
+    public static FaceImage gaussianBlur(FaceImage image, double sigma) {
+        if (!(sigma >= 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("blur sigma must be finite and >= 0, got " + sigma);
+        }
+        int radius = (int) Math.ceil(3 * sigma);
+        if (radius == 0) {
+            return FaceImage.of(image.width(), image.height(), image.channels(), image.pixels().clone());
+        }
+        double[] kernel = new double[2 * radius + 1];
+        double total = 0;
+        for (int k = -radius; k <= radius; k++) {
+            kernel[k + radius] = StrictMath.exp(-(k * k) / (2 * sigma * sigma));
+            total += kernel[k + radius];
+        }
+        for (int k = 0; k < kernel.length; k++) {
+            kernel[k] /= total;
+        }
+        int w = image.width();
+        int h = image.height();
+        int c = image.channels();
+        byte[] in = image.pixels();
+        double[] horizontal = new double[in.length];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int ch = 0; ch < c; ch++) {
+                    double sum = 0;
+                    for (int k = -radius; k <= radius; k++) {
+                        int xx = Math.min(w - 1, Math.max(0, x + k));
+                        sum += kernel[k + radius] * (in[(y * w + xx) * c + ch] & 0xFF);
+                    }
+                    horizontal[(y * w + x) * c + ch] = sum;
+                }
+            }
+        }
+        byte[] out = new byte[in.length];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int ch = 0; ch < c; ch++) {
+                    double sum = 0;
+                    for (int k = -radius; k <= radius; k++) {
+                        int yy = Math.min(h - 1, Math.max(0, y + k));
+                        sum += kernel[k + radius] * horizontal[(yy * w + x) * c + ch];
+                    }
+                    out[(y * w + x) * c + ch] = (byte) Math.min(255, Math.max(0, Math.round(sum)));
+                }
+            }
+        }
+        return FaceImage.of(w, h, c, out);
     }
 
     private static FaceImage lookup(FaceImage image, byte[] table) {
