@@ -30,6 +30,18 @@ public final class FaceArrays implements java.io.Serializable {
     }
 
     /**
+     * Faces already in memory: {@code labels.length} gray {@code size}x{@code size} images packed
+     * row-major one after another in {@code pixels} (kept, not copied).
+     */
+    public static FaceArrays of(int size, byte[] pixels, int[] labels, String[] ids) {
+        if (pixels.length != (long) labels.length * size * size || ids.length != labels.length) {
+            throw new IllegalArgumentException(labels.length + " labels, " + ids.length + " ids and "
+                    + pixels.length + " pixel bytes do not describe the same " + size + "x" + size + " faces");
+        }
+        return new FaceArrays(size, pixels, labels, ids);
+    }
+
+    /**
      * Streams {@code faces} (already filtered to one split) to the driver without holding more than
      * a partition of rows at a time. {@code limit} &gt; 0 keeps the first {@code limit} rows.
      */

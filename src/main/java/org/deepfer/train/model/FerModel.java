@@ -1,10 +1,14 @@
 package org.deepfer.train.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -46,6 +50,70 @@ public final class FerModel {
     /** Feature vector in, class scores out. */
     public Block head() {
         return network.head();
+    }
+
+    /**
+     * The network cut after its last spatial feature map (the layer Grad-CAM looks at): {@code
+     * toMap} takes images to the map, shape (N, C, h, w); {@code fromMap} takes the map on to the
+     * class scores. A last stage that ends in max pooling is cut before the pooling, where the map
+     * is twice as fine.
+     */
+    public record FeatureMapCut(List<Block> toMap, List<Block> fromMap) {
+        public FeatureMapCut {
+            toMap = List.copyOf(toMap);
+            fromMap = List.copyOf(fromMap);
+        }
+
+        /** The feature maps of {@code images}, in inference mode. */
+        public NDArray map(ParameterStore parameters, NDArray images) {
+            return run(toMap, parameters, images);
+        }
+
+        /** The class scores from feature maps, in inference mode. */
+        public NDArray scores(ParameterStore parameters, NDArray maps) {
+            return run(fromMap, parameters, maps);
+        }
+
+        private static NDArray run(List<Block> blocks, ParameterStore parameters, NDArray x) {
+            NDList current = new NDList(x);
+            for (Block b : blocks) {
+                current = b.forward(parameters, current, false);
+            }
+            return current.singletonOrThrow();
+        }
+    }
+
+    /** See {@link FeatureMapCut}; the model must be initialized. */
+    public FeatureMapCut featureMapCut() {
+        if (!(network.backbone() instanceof NamedSequentialBlock backbone)) {
+            throw new IllegalStateException(spec.name() + " has no layer sequence to cut");
+        }
+        List<Block> layers = backbone.layers();
+        Shape shape = spec.inputShape(1);
+        int last = -1;
+        for (int i = 0; i < layers.size(); i++) {
+            shape = layers.get(i).getOutputShapes(new Shape[] {shape})[0];
+            if (shape.dimension() == 4) {
+                last = i;
+            }
+        }
+        if (last < 0) {
+            throw new IllegalStateException(spec.name() + " has no spatial feature map");
+        }
+        List<Block> toMap = new ArrayList<>(layers.subList(0, last));
+        List<Block> fromMap = new ArrayList<>();
+        Block cut = layers.get(last);
+        if (cut instanceof NamedSequentialBlock stage && stage.getChildren().keys().get(stage.layers().size() - 1)
+                .equals("pool")) {
+            List<Block> inner = stage.layers();
+            toMap.addAll(inner.subList(0, inner.size() - 1));
+            fromMap.add(inner.get(inner.size() - 1));
+        } else {
+            toMap.add(cut);
+        }
+        fromMap.addAll(layers.subList(last + 1, layers.size()));
+        fromMap.add(network.head());
+        return new FeatureMapCut(toMap, fromMap);
     }
 
     /** Length of the feature vector the backbone produces and the head consumes. */

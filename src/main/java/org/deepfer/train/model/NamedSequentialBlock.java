@@ -32,6 +32,11 @@ class NamedSequentialBlock extends AbstractBlock {
         return this;
     }
 
+    /** The layers in order. */
+    List<Block> layers() {
+        return List.copyOf(layers);
+    }
+
     /** Registers a child without the numeric prefix {@code addChildBlock} would give it. */
     protected final void addNamedChild(String name, Block child) {
         if (name.isEmpty() || name.contains("_")) {
