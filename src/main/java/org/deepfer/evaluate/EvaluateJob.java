@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -114,152 +115,171 @@ public final class EvaluateJob {
 
     public Result run() {
         ModelBundle bundle = ModelBundle.load(options.modelDir());
-        String split = options.split() != null ? options.split() : defaultSplit();
+        String split = options.split() != null ? options.split() : defaultSplit(warehouse);
         FacePredictor.Settings settings = new FacePredictor.Settings(options.tta(), 1.0, options.batchSize());
 
-        PredictJob.Summary predicted = predict(bundle, split, settings);
-        Scores scores = scores(predicted, split, bundle);
+        PredictJob.Summary predicted = predict(warehouse, bundle, split, options.version(), settings);
+        Scores scores = Scores.of(warehouse, predicted, split, bundle.classNames());
         Scores validation = split.equals(Splits.VALIDATION) ? scores
-                : scores(predict(bundle, Splits.VALIDATION, settings), Splits.VALIDATION, bundle);
-
-        ModelCalibration calibration = fitTemperature(validation, predicted, bundle.classNames());
-        calibration.write(run, bundle.dir());
-        Evaluation evaluation = run.time("metrics",
-                () -> Evaluation.of(scores.labels(), scores.probabilities(), bundle.classNames()));
-        Evaluation calibrated = Evaluation.of(scores.labels(),
-                TemperatureScaling.apply(scores.probabilities(), calibration.temperature()), bundle.classNames());
-
-        Path results = Path.of(run.config().paths().results());
-        Path report = writeReports(results, bundle, split, predicted, evaluation, calibrated, calibration);
-        long tableVersion = warehouse.append(TABLE, List.of(row(bundle, split, predicted, evaluation, calibrated,
-                calibration)), SCHEMA);
-
+                : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, options.version(), settings),
+                        Splits.VALIDATION, bundle.classNames());
+        Subject subject = new Subject(bundle.modelId(), bundle.dir().toString(), bundle.spec().name(),
+                bundle.classNames());
+        Result result = publish(warehouse, subject, split, predicted.inputVersion(), options.tta().label(), scores,
+                validation, "");
+        result.calibration().write(run, bundle.dir());
         run.fact("modelDir", bundle.dir().toString());
-        run.fact("split", split);
-        run.fact("accuracy", evaluation.accuracy());
-        run.fact("macroF1", evaluation.macroAverage().f1());
-        run.fact("temperature", calibration.temperature());
-        LOG.info(String.format("[evaluate] %s on %s: accuracy %.4f, macro-F1 %.4f, ECE %.4f -> %.4f at T=%.3f",
-                bundle.modelId(), split, evaluation.accuracy(), evaluation.macroAverage().f1(),
-                evaluation.calibration().expectedCalibrationError(),
-                calibrated.calibration().expectedCalibrationError(), calibration.temperature()));
-        return new Result(run.runId(), bundle.modelId(), split, predicted.inputVersion(), options.tta().label(),
-                evaluation, calibrated, calibration, report, tableVersion);
+        return result;
     }
 
+    /**
+     * What is evaluated: a model directory, or an ensemble of them.
+     *
+     * @param id the model id (or the ensemble's name)
+     * @param dir where it lives (for an ensemble, its members' directories joined by commas)
+     * @param backbone the architecture (for an ensemble, {@code ensemble})
+     */
+    public record Subject(String id, String dir, String backbone, List<String> classNames) {}
+
     /** Test when the table holds labeled test faces (held out from every choice), else validation. */
-    private String defaultSplit() {
+    static String defaultSplit(Warehouse warehouse) {
         long labeledTest = warehouse.read(Warehouse.FACES)
                 .filter(col("split").equalTo(Splits.TEST).and(col("label").isNotNull())).limit(1).count();
         return labeledTest > 0 ? Splits.TEST : Splits.VALIDATION;
     }
 
-    private PredictJob.Summary predict(ModelBundle bundle, String split, FacePredictor.Settings settings) {
+    static PredictJob.Summary predict(Warehouse warehouse, ModelBundle bundle, String split, Long version,
+            FacePredictor.Settings settings) {
         LOG.info("[evaluate] predicting the {} split with {}", split, bundle.modelId());
-        return new PredictJob(warehouse, new PredictJob.Options(bundle.dir(), split, options.version(), settings))
-                .run();
+        return new PredictJob(warehouse, new PredictJob.Options(bundle.dir(), split, version, settings)).run();
     }
 
-    /** The labels and probabilities of one split's labeled rows, as this run predicted them. */
-    private record Scores(int[] labels, float[][] probabilities) {}
-
-    private Scores scores(PredictJob.Summary predicted, String split, ModelBundle bundle) {
-        List<Row> rows = warehouse.spark().read().format("delta").option("versionAsOf", predicted.tableVersion())
-                .load(predicted.table())
-                .filter(col("run_id").equalTo(predicted.runId()).and(col("split").equalTo(split))
-                        .and(col("label").isNotNull()))
-                .orderBy("row_id").select("label", "probabilities").collectAsList();
-        if (rows.isEmpty()) {
-            throw new IllegalStateException("the " + split + " split of " + warehouse.path(Warehouse.FACES) + " (version "
-                    + predicted.inputVersion() + ") has no labeled faces to evaluate "
-                    + bundle.modelId() + " on; choose another with --split");
-        }
-        int[] labels = new int[rows.size()];
-        float[][] probabilities = new float[rows.size()][];
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            labels[i] = r.getInt(0);
-            if (labels[i] >= bundle.classNames().size()) {
-                throw new IllegalStateException("face label " + labels[i] + " is beyond the model's "
-                        + bundle.classNames().size() + " classes " + bundle.classNames()
-                        + ": the model was trained on another label set");
+    /**
+     * The labeled rows of one split as one predict run scored them, ordered by row id.
+     *
+     * @param rowIds the face id of each row
+     */
+    public record Scores(String[] rowIds, int[] labels, float[][] probabilities) {
+        static Scores of(Warehouse warehouse, PredictJob.Summary predicted, String split, List<String> classes) {
+            List<Row> rows = warehouse.spark().read().format("delta").option("versionAsOf", predicted.tableVersion())
+                    .load(predicted.table())
+                    .filter(col("run_id").equalTo(predicted.runId()).and(col("split").equalTo(split))
+                            .and(col("model_id").equalTo(predicted.modelId())).and(col("label").isNotNull()))
+                    .orderBy("row_id").select("row_id", "label", "probabilities").collectAsList();
+            if (rows.isEmpty()) {
+                throw new IllegalStateException("the " + split + " split of " + warehouse.path(Warehouse.FACES)
+                        + " (version " + predicted.inputVersion() + ") has no labeled faces to evaluate "
+                        + predicted.modelId() + " on; choose another with --split");
             }
-            List<Float> p = r.getList(1);
-            probabilities[i] = new float[p.size()];
-            for (int j = 0; j < p.size(); j++) {
-                probabilities[i][j] = p.get(j);
+            String[] ids = new String[rows.size()];
+            int[] labels = new int[rows.size()];
+            float[][] probabilities = new float[rows.size()][];
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                ids[i] = r.getString(0);
+                labels[i] = r.getInt(1);
+                if (labels[i] >= classes.size()) {
+                    throw new IllegalStateException("face " + ids[i] + ": label " + labels[i] + " is beyond the "
+                            + classes.size() + " classes " + classes + " of " + predicted.modelId()
+                            + ": the model was trained on another label set");
+                }
+                List<Float> p = r.getList(2);
+                probabilities[i] = new float[p.size()];
+                for (int j = 0; j < p.size(); j++) {
+                    probabilities[i][j] = p.get(j);
+                }
             }
+            return new Scores(ids, labels, probabilities);
         }
-        return new Scores(labels, probabilities);
     }
 
-    private ModelCalibration fitTemperature(Scores validation, PredictJob.Summary predicted, List<String> classes) {
+    /**
+     * Measures {@code scores}, calibrates on {@code validation}, and writes everything: the JSON
+     * report, the classification report, the plots (file names start with {@code prefix}) and a row
+     * of {@value #TABLE}.
+     */
+    static Result publish(Warehouse warehouse, Subject subject, String split, long inputVersion, String tta,
+            Scores scores, Scores validation, String prefix) {
+        RunContext run = warehouse.run();
+        List<String> classes = subject.classNames();
         double t = TemperatureScaling.fit(validation.labels(), validation.probabilities());
-        float[][] scaled = TemperatureScaling.apply(validation.probabilities(), t);
-        Evaluation before = Evaluation.of(validation.labels(), validation.probabilities(), classes);
-        Evaluation after = Evaluation.of(validation.labels(), scaled, classes);
-        return new ModelCalibration(t, warehouse.path(Warehouse.FACES), predicted.inputVersion(), Splits.VALIDATION,
-                validation.labels().length, options.tta().label(), before.negativeLogLikelihood(),
-                after.negativeLogLikelihood(), before.calibration().expectedCalibrationError(),
-                after.calibration().expectedCalibrationError(), run.runId());
-    }
+        Evaluation validationBefore = Evaluation.of(validation.labels(), validation.probabilities(), classes);
+        Evaluation validationAfter = Evaluation.of(validation.labels(),
+                TemperatureScaling.apply(validation.probabilities(), t), classes);
+        ModelCalibration calibration = new ModelCalibration(t, warehouse.path(Warehouse.FACES), inputVersion,
+                Splits.VALIDATION, validation.labels().length, tta, validationBefore.negativeLogLikelihood(),
+                validationAfter.negativeLogLikelihood(), validationBefore.calibration().expectedCalibrationError(),
+                validationAfter.calibration().expectedCalibrationError(), run.runId());
+        Evaluation evaluation = run.time("metrics", () -> Evaluation.of(scores.labels(), scores.probabilities(), classes));
+        Evaluation calibrated = Evaluation.of(scores.labels(), TemperatureScaling.apply(scores.probabilities(), t),
+                classes);
 
-    private Path writeReports(Path results, ModelBundle bundle, String split, PredictJob.Summary predicted,
-            Evaluation evaluation, Evaluation calibrated, ModelCalibration calibration) {
+        Path results = Path.of(run.config().paths().results());
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("runId", run.runId());
-        report.put("modelId", bundle.modelId());
-        report.put("modelDir", bundle.dir().toString());
-        report.put("backbone", bundle.spec().name());
+        report.put("modelId", subject.id());
+        report.put("modelDir", subject.dir());
+        report.put("backbone", subject.backbone());
         report.put("inputTable", warehouse.path(Warehouse.FACES));
-        report.put("inputVersion", predicted.inputVersion());
+        report.put("inputVersion", inputVersion);
         report.put("split", split);
-        report.put("tta", options.tta().label());
+        report.put("tta", tta);
         report.put("evaluatedAt", Instant.now().toString());
         report.put("metrics", evaluation);
         report.put("calibration", calibration);
         report.put("calibrated", Map.of(
                 "negativeLogLikelihood", calibrated.negativeLogLikelihood(),
                 "calibration", calibrated.calibration()));
-        Path json = Reports.writeJson(run, results.resolve("final_eval.json"), report);
+        Path json = Reports.writeJson(run, results.resolve(prefix + "final_eval.json"), report);
 
-        String header = String.format("model %s (%s) on the %s split of faces v%d, tta %s, %d faces%n%n",
-                bundle.modelId(), bundle.spec().name(), split, predicted.inputVersion(), options.tta().label(),
-                evaluation.samples());
-        String footer = String.format("%ntop-2 accuracy %.4f, macro ROC-AUC %.4f, ECE %.4f (T=1) -> %.4f (T=%.3f)%n",
+        String header = String.format(Locale.ROOT, "model %s (%s) on the %s split of faces v%d, tta %s, %d faces%n%n",
+                subject.id(), subject.backbone(), split, inputVersion, tta, evaluation.samples());
+        String footer = String.format(Locale.ROOT,
+                "%ntop-2 accuracy %.4f, macro ROC-AUC %.4f, ECE %.4f (T=1) -> %.4f (T=%.3f)%n",
                 evaluation.top2Accuracy(), evaluation.macroRocAuc(),
                 evaluation.calibration().expectedCalibrationError(),
-                calibrated.calibration().expectedCalibrationError(), calibration.temperature());
-        Reports.writeText(run, results.resolve("classification_report.txt"),
+                calibrated.calibration().expectedCalibrationError(), t);
+        Reports.writeText(run, results.resolve(prefix + "classification_report.txt"),
                 header + evaluation.classificationReport() + footer);
 
         run.time("plots", () -> {
-            EvaluationPlots.confusionMatrix(evaluation, false, output(results.resolve("confusion_matrix.png")));
+            EvaluationPlots.confusionMatrix(evaluation, false, output(run, results.resolve(prefix
+                    + "confusion_matrix.png")));
             EvaluationPlots.confusionMatrix(evaluation, true,
-                    output(results.resolve("confusion_matrix_normalized.png")));
-            EvaluationPlots.rocCurves(evaluation, output(results.resolve("roc_curves.png")));
-            EvaluationPlots.reliabilityDiagram(evaluation, output(results.resolve("reliability_diagram.png")));
+                    output(run, results.resolve(prefix + "confusion_matrix_normalized.png")));
+            EvaluationPlots.rocCurves(evaluation, output(run, results.resolve(prefix + "roc_curves.png")));
+            EvaluationPlots.reliabilityDiagram(evaluation, output(run, results.resolve(prefix
+                    + "reliability_diagram.png")));
             EvaluationPlots.reliabilityDiagram(calibrated,
-                    output(results.resolve("reliability_diagram_calibrated.png")));
+                    output(run, results.resolve(prefix + "reliability_diagram_calibrated.png")));
         });
-        return json;
+
+        List<Double> f1 = evaluation.perClass().stream().map(Evaluation.ClassMetrics::f1).toList();
+        Row row = RowFactory.create(run.runId(), subject.id(), subject.dir(), subject.backbone(),
+                warehouse.path(Warehouse.FACES), inputVersion, split, tta, evaluation.samples(), evaluation.accuracy(),
+                evaluation.top2Accuracy(), evaluation.macroAverage().f1(), evaluation.weightedAverage().f1(),
+                nullIfNaN(evaluation.macroRocAuc()), nullIfNaN(evaluation.macroAveragePrecision()),
+                evaluation.negativeLogLikelihood(), evaluation.calibration().expectedCalibrationError(),
+                evaluation.calibration().maximumCalibrationError(), t,
+                calibrated.calibration().expectedCalibrationError(), calibrated.negativeLogLikelihood(),
+                evaluation.classNames(), f1, evaluation.confusionMatrix(), Instant.now().toString());
+        long tableVersion = warehouse.append(TABLE, List.of(row), SCHEMA);
+
+        run.fact("split", split);
+        run.fact("accuracy", evaluation.accuracy());
+        run.fact("macroF1", evaluation.macroAverage().f1());
+        run.fact("temperature", t);
+        LOG.info(String.format(Locale.ROOT, "[evaluate] %s on %s: accuracy %.4f, macro-F1 %.4f, ECE %.4f -> %.4f at T=%.3f",
+                subject.id(), split, evaluation.accuracy(), evaluation.macroAverage().f1(),
+                evaluation.calibration().expectedCalibrationError(),
+                calibrated.calibration().expectedCalibrationError(), t));
+        return new Result(run.runId(), subject.id(), split, inputVersion, tta, evaluation, calibrated, calibration, json,
+                tableVersion);
     }
 
-    private Path output(Path png) {
+    private static Path output(RunContext run, Path png) {
         run.output(png);
         return png;
-    }
-
-    private Row row(ModelBundle bundle, String split, PredictJob.Summary predicted, Evaluation e, Evaluation calibrated,
-            ModelCalibration calibration) {
-        List<Double> f1 = e.perClass().stream().map(Evaluation.ClassMetrics::f1).toList();
-        return RowFactory.create(run.runId(), bundle.modelId(), bundle.dir().toString(), bundle.spec().name(),
-                warehouse.path(Warehouse.FACES), predicted.inputVersion(), split, options.tta().label(), e.samples(),
-                e.accuracy(), e.top2Accuracy(), e.macroAverage().f1(), e.weightedAverage().f1(), nullIfNaN(e.macroRocAuc()),
-                nullIfNaN(e.macroAveragePrecision()), e.negativeLogLikelihood(),
-                e.calibration().expectedCalibrationError(), e.calibration().maximumCalibrationError(),
-                calibration.temperature(), calibrated.calibration().expectedCalibrationError(),
-                calibrated.negativeLogLikelihood(), e.classNames(), f1, e.confusionMatrix(), Instant.now().toString());
     }
 
     private static Double nullIfNaN(double v) {

@@ -1,0 +1,92 @@
+package org.deepfer.evaluate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.deepfer.config.DeepFerConfig;
+import org.deepfer.ingest.IngestJob;
+import org.deepfer.predict.FacePredictor;
+import org.deepfer.tables.Splits;
+import org.deepfer.testing.Samples;
+import org.deepfer.testing.TestSpark;
+import org.deepfer.train.TrainJob;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ensembles of two tiny models trained with different seeds on the synthetic sample. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EnsembleJobTest {
+    @TempDir
+    static Path root;
+
+    private DeepFerConfig config;
+    private Path first;
+    private Path second;
+
+    @BeforeAll
+    void trainTwoTinyModels() {
+        String[] common = {"train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
+            "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
+            "train.backbone=baseline", "train.width=0.25"};
+        config = TestSpark.config(root, common);
+        Samples.generate(config);
+        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        first = new TrainJob(TestSpark.warehouse(config, "train"), null).run().modelDir();
+        DeepFerConfig other = TestSpark.config(root, concat(common, "seed=99"));
+        second = new TrainJob(TestSpark.warehouse(other, "train"), null).run().modelDir();
+    }
+
+    private static String[] concat(String[] a, String b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = b;
+        return out;
+    }
+
+    @Test
+    void meanEnsembleEvaluatesTheAverageOfItsMembers() throws Exception {
+        EnsembleJob.Result r = new EnsembleJob(TestSpark.warehouse(config, "ensemble"), new EnsembleJob.Options(
+                List.of(first, second), Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16,
+                EnsembleJob.Weighting.MEAN)).run();
+        assertEquals(2, r.members().size());
+        assertEquals(0.5, r.members().get(0).weight());
+
+        // The same mixture by hand from each member's own evaluation.
+        EvaluateJob.Result a = new EvaluateJob(TestSpark.warehouse(config, "evaluate"),
+                new EvaluateJob.Options(first, Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16)).run();
+        assertEquals(a.evaluation().accuracy(), r.members().get(0).accuracy(), 1e-12);
+        assertTrue(Files.isRegularFile(root.resolve("results/ensemble_final_eval.json")));
+        assertTrue(Files.isRegularFile(root.resolve("results/ensemble.json")));
+        assertTrue(Files.size(root.resolve("results/ensemble_confusion_matrix.png")) > 1000);
+        assertTrue(r.evaluation().modelId().startsWith("ensemble-"));
+    }
+
+    @Test
+    void fittedWeightsNeverDoWorseOnValidationThanEqualOnes() {
+        String[] ids = {"a", "b", "c", "d"};
+        int[] labels = {0, 1, 1, 0};
+        EvaluateJob.Scores good = new EvaluateJob.Scores(ids, labels,
+                new float[][] {{0.9f, 0.1f}, {0.2f, 0.8f}, {0.3f, 0.7f}, {0.6f, 0.4f}});
+        EvaluateJob.Scores bad = new EvaluateJob.Scores(ids, labels,
+                new float[][] {{0.4f, 0.6f}, {0.7f, 0.3f}, {0.5f, 0.5f}, {0.5f, 0.5f}});
+        List<EvaluateJob.Scores> both = List.of(good, bad);
+        double[] w = EnsembleJob.fitWeights(both);
+        assertEquals(1.0, w[0] + w[1], 1e-9);
+        assertTrue(w[0] > 0.9, "the informative member gets the weight: " + w[0]);
+        assertTrue(EnsembleJob.nll(both, w) <= EnsembleJob.nll(both, new double[] {0.5, 0.5}));
+
+        EvaluateJob.Scores mixed = EnsembleJob.combine(both, new double[] {0.5, 0.5});
+        assertArrayEquals(new float[] {0.65f, 0.35f}, mixed.probabilities()[0], 1e-6f);
+        EvaluateJob.Scores shifted = new EvaluateJob.Scores(new String[] {"a", "b", "c", "x"}, labels,
+                bad.probabilities());
+        assertThrows(IllegalStateException.class, () -> EnsembleJob.combine(List.of(good, shifted), new double[] {1, 0}));
+        assertThrows(IllegalArgumentException.class, () -> new EnsembleJob.Options(List.of(first), null, null, null, 8,
+                null));
+    }
+}
