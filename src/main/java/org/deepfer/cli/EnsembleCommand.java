@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
             "fitted on the validation split) and evaluate the mixture like evaluate does. Writes",
             "results/ensemble.json, results/ensemble_final_eval.json, ensemble_ reports and PNGs, and a",
             "row of the Delta table 'evaluations'."})
-final class EnsembleCommand extends SparkJobCommand {
+final class EnsembleCommand extends ModelJobCommand {
     @Option(names = "--models", paramLabel = "DIRS", split = ",", required = false,
             description = "Two or more model directories, comma-separated; required.")
     List<Path> models;

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
             "results/final_eval.json, results/classification_report.txt, PNGs (confusion matrix, ROC",
             "curves, reliability diagrams) and a row of the Delta table 'evaluations'; the predictions",
             "are appended to 'predictions'."})
-final class EvaluateCommand extends SparkJobCommand {
+final class EvaluateCommand extends ModelJobCommand {
     @Option(names = "--model", paramLabel = "MODEL_DIR",
             description = "A model directory written by train (models/<id>); required.")
     Path model;
@@ -96,9 +96,14 @@ final class EvaluateCommand extends SparkJobCommand {
                 e.macroAveragePrecision());
         System.out.printf(Locale.ROOT, "  ECE / MCE        %.4f / %.4f at T=1%n",
                 e.calibration().expectedCalibrationError(), e.calibration().maximumCalibrationError());
-        System.out.printf(Locale.ROOT, "  temperature      %.3f (fitted on validation) -> ECE %.4f, NLL %.4f -> %.4f%n",
-                r.calibration().temperature(), r.calibrated().calibration().expectedCalibrationError(),
-                e.negativeLogLikelihood(), r.calibrated().negativeLogLikelihood());
+        if (r.calibration() == null) {
+            System.out.println("  temperature      none (no validation faces to fit one, and the model has no calibration.json)");
+        } else {
+            System.out.printf(Locale.ROOT, "  temperature      %.3f (fitted on %s of faces v%d) -> ECE %.4f, NLL %.4f -> %.4f%n",
+                    r.calibration().temperature(), r.calibration().split(), r.calibration().tableVersion(),
+                    r.calibrated().calibration().expectedCalibrationError(), e.negativeLogLikelihood(),
+                    r.calibrated().negativeLogLikelihood());
+        }
         System.out.printf("  report           %s (+ classification_report.txt, PNGs)%n", r.report());
         System.out.printf("  table            %s (version %d)%n", warehouse.path(EvaluateJob.TABLE), r.tableVersion());
         System.out.printf("  run              %s%n", warehouse.run().dir());

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = {"Heat maps of where a trained model looks: Grad-CAM and Score-CAM of the predicted",
             "class, for the --ids given or, per class, the most confident right and wrong predictions on",
             "a labeled split. Writes results/explain/<class>.png galleries and results/explain/explain.json."})
-final class ExplainCommand extends SparkJobCommand {
+final class ExplainCommand extends ModelJobCommand {
     @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
     Path model;
 

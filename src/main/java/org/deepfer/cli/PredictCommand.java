@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
             "--version) with a trained model directory, distributed over all cores (one model per",
             "partition). Appends to the Delta table 'predictions': probabilities per class, prediction,",
             "confidence, the true label, and the model, table version and settings that made each row."})
-final class PredictCommand extends SparkJobCommand {
+final class PredictCommand extends ModelJobCommand {
     // Checked in options() rather than by picocli, so that `predict --help` works without it.
     @Option(names = "--model", paramLabel = "MODEL_DIR",
             description = "A model directory written by train (models/<id>); required.")

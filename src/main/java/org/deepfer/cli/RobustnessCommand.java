@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
             "under perturbations at 3 severities each: lighting (brightness, gamma, contrast), occlusion",
             "(random patch, eyes band, mouth band), rotation, blur, noise, JPEG, downscale. Writes",
             "results/robustness.json, results/robustness.png and rows of the Delta table 'robustness'."})
-final class RobustnessCommand extends SparkJobCommand {
+final class RobustnessCommand extends ModelJobCommand {
     @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
     Path model;
 

@@ -31,6 +31,11 @@ abstract class SparkJobCommand implements Callable<Integer> {
         return new ArrayList<>();
     }
 
+    /** Work before the job proper (e.g. ingesting its input on the fly); returns the warehouse it runs on. */
+    Warehouse prepare(Warehouse warehouse) {
+        return warehouse;
+    }
+
     /** The work itself; prints its summary. */
     abstract void execute(Warehouse warehouse);
 
@@ -42,7 +47,7 @@ abstract class SparkJobCommand implements Callable<Integer> {
         SparkSession spark = SparkSessions.create(config, jobName());
         spark.sparkContext().addSparkListener(new ProgressListener(jobName()));
         try {
-            execute(new Warehouse(spark, config.paths().warehouse(), run));
+            execute(prepare(new Warehouse(spark, config.paths().warehouse(), run)));
             run.finish(null);
             return 0;
         } catch (RuntimeException e) {

@@ -99,8 +99,10 @@ public final class EnsembleJob {
         String name = "ensemble-" + String.join("+", bundles.stream().map(ModelBundle::modelId).toList());
         EvaluateJob.Subject subject = new EvaluateJob.Subject(name,
                 String.join(",", bundles.stream().map(b -> b.dir().toString()).toList()), "ensemble", classes);
+        ModelCalibration calibration = EvaluateJob.calibrate(warehouse, combinedValidation, inputVersion,
+                options.tta().label(), classes);
         EvaluateJob.Result result = EvaluateJob.publish(warehouse, subject, split, inputVersion, options.tta().label(),
-                combined, combinedValidation, "ensemble_");
+                combined, calibration, "ensemble_");
 
         List<Member> members = new ArrayList<>();
         for (int k = 0; k < bundles.size(); k++) {

@@ -120,16 +120,50 @@ public final class EvaluateJob {
 
         PredictJob.Summary predicted = predict(warehouse, bundle, split, options.version(), settings);
         Scores scores = Scores.of(warehouse, predicted, split, bundle.classNames());
-        Scores validation = split.equals(Splits.VALIDATION) ? scores
-                : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, options.version(), settings),
-                        Splits.VALIDATION, bundle.classNames());
         Subject subject = new Subject(bundle.modelId(), bundle.dir().toString(), bundle.spec().name(),
                 bundle.classNames());
+        ModelCalibration calibration;
+        boolean fitted = split.equals(Splits.VALIDATION) || hasLabeled(warehouse, Splits.VALIDATION, options.version());
+        if (fitted) {
+            Scores validation = split.equals(Splits.VALIDATION) ? scores
+                    : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, options.version(), settings),
+                            Splits.VALIDATION, bundle.classNames());
+            calibration = calibrate(warehouse, validation, predicted.inputVersion(), options.tta().label(),
+                    bundle.classNames());
+        } else {
+            // A table without a validation split (e.g. a folder given with --input): keep the
+            // model's own calibration, fitted where it was evaluated before.
+            calibration = ModelCalibration.read(bundle.dir()).orElse(null);
+            LOG.info("[evaluate] no labeled validation faces to calibrate on; using {}",
+                    calibration == null ? "temperature 1 (the model was never calibrated)"
+                            : "the model's calibration.json (T=" + calibration.temperature() + ")");
+        }
         Result result = publish(warehouse, subject, split, predicted.inputVersion(), options.tta().label(), scores,
-                validation, "");
-        result.calibration().write(run, bundle.dir());
+                calibration, "");
+        if (fitted) {
+            result.calibration().write(run, bundle.dir());
+        }
         run.fact("modelDir", bundle.dir().toString());
         return result;
+    }
+
+    static boolean hasLabeled(Warehouse warehouse, String split, Long version) {
+        long v = version != null ? version : warehouse.version(Warehouse.FACES);
+        return warehouse.spark().read().format("delta").option("versionAsOf", v).load(warehouse.path(Warehouse.FACES))
+                .filter(col("split").equalTo(split).and(col("label").isNotNull())).limit(1).count() > 0;
+    }
+
+    /** A temperature fitted on {@code validation}, with what it changed there. */
+    static ModelCalibration calibrate(Warehouse warehouse, Scores validation, long inputVersion, String tta,
+            List<String> classes) {
+        double t = TemperatureScaling.fit(validation.labels(), validation.probabilities());
+        Evaluation before = Evaluation.of(validation.labels(), validation.probabilities(), classes);
+        Evaluation after = Evaluation.of(validation.labels(), TemperatureScaling.apply(validation.probabilities(), t),
+                classes);
+        return new ModelCalibration(t, warehouse.path(Warehouse.FACES), inputVersion, Splits.VALIDATION,
+                validation.labels().length, tta, before.negativeLogLikelihood(), after.negativeLogLikelihood(),
+                before.calibration().expectedCalibrationError(), after.calibration().expectedCalibrationError(),
+                warehouse.run().runId());
     }
 
     /**
@@ -194,22 +228,16 @@ public final class EvaluateJob {
     }
 
     /**
-     * Measures {@code scores}, calibrates on {@code validation}, and writes everything: the JSON
+     * Measures {@code scores}, also at the temperature of {@code calibration} (null: none, T = 1),
+     * and writes everything: the JSON
      * report, the classification report, the plots (file names start with {@code prefix}) and a row
      * of {@value #TABLE}.
      */
     static Result publish(Warehouse warehouse, Subject subject, String split, long inputVersion, String tta,
-            Scores scores, Scores validation, String prefix) {
+            Scores scores, ModelCalibration calibration, String prefix) {
         RunContext run = warehouse.run();
         List<String> classes = subject.classNames();
-        double t = TemperatureScaling.fit(validation.labels(), validation.probabilities());
-        Evaluation validationBefore = Evaluation.of(validation.labels(), validation.probabilities(), classes);
-        Evaluation validationAfter = Evaluation.of(validation.labels(),
-                TemperatureScaling.apply(validation.probabilities(), t), classes);
-        ModelCalibration calibration = new ModelCalibration(t, warehouse.path(Warehouse.FACES), inputVersion,
-                Splits.VALIDATION, validation.labels().length, tta, validationBefore.negativeLogLikelihood(),
-                validationAfter.negativeLogLikelihood(), validationBefore.calibration().expectedCalibrationError(),
-                validationAfter.calibration().expectedCalibrationError(), run.runId());
+        double t = calibration == null ? 1.0 : calibration.temperature();
         Evaluation evaluation = run.time("metrics", () -> Evaluation.of(scores.labels(), scores.probabilities(), classes));
         Evaluation calibrated = Evaluation.of(scores.labels(), TemperatureScaling.apply(scores.probabilities(), t),
                 classes);
@@ -226,7 +254,8 @@ public final class EvaluateJob {
         report.put("tta", tta);
         report.put("evaluatedAt", Instant.now().toString());
         report.put("metrics", evaluation);
-        report.put("calibration", calibration);
+        report.put("calibration", calibration == null ? Map.of("temperature", 1.0, "note",
+                "not calibrated: no validation faces and no calibration.json") : calibration);
         report.put("calibrated", Map.of(
                 "negativeLogLikelihood", calibrated.negativeLogLikelihood(),
                 "calibration", calibrated.calibration()));

@@ -172,12 +172,14 @@ public final class IngestJob {
         String rootPath = pathPart(input);
         int size = config.image().size();
         Map<String, String> hadoop = hadoopSettings();
+        String defaultSplit = config.ingest().defaultSplit();
         return listFiles(input).mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
             RecordDecoder decoder = new RecordDecoder(size);
             FileReader reader = new FileReader(hadoop);
             return map(rows, r -> {
                 String path = r.getString(0);
-                return toRow(decoder.fromFolderFile(path, relativeTo(rootPath, path), reader.read(path)));
+                return toRow(decoder.fromFolderFile(path, relativeTo(rootPath, path), reader.read(path),
+                        defaultSplit));
             });
         }, Encoders.row(RECORD_SCHEMA));
     }

@@ -32,18 +32,25 @@ public final class RecordDecoder {
 
     /**
      * A file from an image-folder tree; {@code relativePath} is relative to the input root and ends
-     * in {@code <split>/<label>/<file>} (leading folders, e.g. a dataset prefix, are allowed).
+     * in {@code <split>/<label>/<file>} (leading folders, e.g. a dataset prefix, are allowed), or in
+     * {@code <label>/<file>} when the folder above the label is no split name, which then puts the
+     * file in {@code defaultSplit}.
      */
-    public Ingested fromFolderFile(String source, String relativePath, byte[] content) {
+    public Ingested fromFolderFile(String source, String relativePath, byte[] content, String defaultSplit) {
         String[] parts = relativePath.split("/");
         long bytes = content == null ? 0 : content.length;
-        if (parts.length < 3) {
+        boolean splitFolder = parts.length >= 3 && Splits.normalize(parts[parts.length - 3]).isPresent();
+        if (!splitFolder && (parts.length < 2 || Labels.indexOf(parts[parts.length - 2]).isEmpty())) {
+            if (parts.length >= 3) {
+                // Neither layout fits: report it as the more common one, naming the split folder.
+                return fromLabeledFile(source, content, parts[parts.length - 3], parts[parts.length - 2]);
+            }
             return Ingested.rejected(source, null, null, null, null, bytes, BAD_LAYOUT,
-                    "expected <split>/<label>/<file> under the input folder, got '" + relativePath + "'");
+                    "expected <split>/<label>/<file> or <label>/<file> under the input folder, got '"
+                            + relativePath + "'");
         }
-        String splitName = parts[parts.length - 3];
-        String labelName = parts[parts.length - 2];
-        return fromLabeledFile(source, content, splitName, labelName);
+        String splitName = splitFolder ? parts[parts.length - 3] : defaultSplit;
+        return fromLabeledFile(source, content, splitName, parts[parts.length - 2]);
     }
 
     /** A file whose split and label come from somewhere else (folder names or a labels CSV). */

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -28,11 +30,28 @@ public final class Warehouse {
     private final SparkSession spark;
     private final String root;
     private final RunContext run;
+    /** Tables read from somewhere other than under {@link #root}, by name. */
+    private final Map<String, String> elsewhere;
 
     public Warehouse(SparkSession spark, String root, RunContext run) {
+        this(spark, toUri(root), run, Map.of());
+    }
+
+    private Warehouse(SparkSession spark, String root, RunContext run, Map<String, String> elsewhere) {
         this.spark = spark;
-        this.root = toUri(root);
+        this.root = root;
         this.run = run;
+        this.elsewhere = Map.copyOf(elsewhere);
+    }
+
+    /**
+     * This warehouse with {@code table} found at {@code location} instead, e.g. the faces of a
+     * folder ingested on the fly for one evaluation while results still go to the usual tables.
+     */
+    public Warehouse withTable(String table, String location) {
+        Map<String, String> moved = new HashMap<>(elsewhere);
+        moved.put(table, toUri(location));
+        return new Warehouse(spark, root, run, moved);
     }
 
     /** A local path made absolute (so Spark and the driver agree); URIs with a scheme unchanged. */
@@ -48,7 +67,8 @@ public final class Warehouse {
     }
 
     public String path(String table) {
-        return root + "/" + table;
+        String moved = elsewhere.get(table);
+        return moved != null ? moved : root + "/" + table;
     }
 
     public boolean exists(String table) {

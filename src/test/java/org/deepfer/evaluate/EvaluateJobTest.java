@@ -129,4 +129,47 @@ class EvaluateJobTest {
         assertTrue(predicted(r.runId(), Splits.TEST).isEmpty(), "only the validation split is predicted");
         assertEquals(r.calibration().eceAfter(), r.calibrated().calibration().expectedCalibrationError(), 1e-12);
     }
+
+    @Test
+    void aFolderThatWasNeverIngestedIsEvaluatedAndItsBadFileReported() throws Exception {
+        Path folder = root.resolve("unseen");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        int good = 0;
+        for (String label : List.of("happy", "sad", "surprise")) {
+            Files.createDirectories(folder.resolve(label));
+            for (int i = 0; i < 4; i++) {
+                byte[] px = new byte[48 * 48];
+                for (int k = 0; k < px.length; k++) {
+                    px[k] = (byte) random.nextInt(256);
+                }
+                Files.write(folder.resolve(label).resolve(label + i + ".png"),
+                        org.deepfer.image.ImageCodec.encodePng(org.deepfer.image.FaceImage.gray(48, 48, px)));
+                good++;
+            }
+        }
+        Files.write(folder.resolve("sad").resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        int code;
+        try {
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = org.deepfer.cli.DeepFer.execute("evaluate", "--model", modelDir.toString(), "--input",
+                    folder.toString(), "--set", "paths.sample=" + root.resolve("sample"), "--set",
+                    "paths.warehouse=" + root.resolve("warehouse"), "--set", "paths.results=" + root.resolve("results"),
+                    "--set", "spark.shufflePartitions=2");
+        } finally {
+            System.setOut(old);
+        }
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, code, printed);
+        assertTrue(printed.contains("1 records could not be used and were quarantined"), printed);
+        JsonNode json = new ObjectMapper().readTree(root.resolve("results/final_eval.json").toFile());
+        assertEquals(Splits.TEST, json.get("split").asText(), "an unsplit folder is the test split");
+        assertEquals(good, json.get("metrics").get("samples").asInt());
+        assertTrue(json.get("inputTable").asText().contains("input-warehouse"), json.get("inputTable").asText());
+        long warehouseFaces = TestSpark.session().read().format("delta").load(root.resolve("warehouse/faces")
+                .toString()).filter(col("source").contains("unseen")).count();
+        assertEquals(0, warehouseFaces, "the warehouse's own faces table is left alone");
+    }
 }
