@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.plot.ScatterChart;
+import org.deepfer.run.Csv;
 import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
 import org.deepfer.tables.Labels;
@@ -165,14 +166,14 @@ public final class SweepJob {
                 + ",train_seconds,inference_batch1_ips,inference_batch64_ips,checkpoint,error\n");
         for (TrialResult t : sorted) {
             csv.append(String.join(",", sweepId, t.id(), t.backbone(), t.status(), Long.toString(t.parameters()),
-                    fmt(t.flopsPerImage() / 1e6), t.inputChannels() + "x" + t.inputSize() + "x" + t.inputSize(),
-                    Integer.toString(t.epochsDone()), Integer.toString(t.bestEpoch()), fmt(t.valAccuracy()),
-                    fmt(t.valMacroF1())));
+                    Csv.number(t.flopsPerImage() / 1e6), t.inputChannels() + "x" + t.inputSize() + "x" + t.inputSize(),
+                    Integer.toString(t.epochsDone()), Integer.toString(t.bestEpoch()), Csv.number(t.valAccuracy()),
+                    Csv.number(t.valMacroF1())));
             for (int c = 0; c < Labels.count(); c++) {
-                csv.append(',').append(c < t.valF1PerClass().length ? fmt(t.valF1PerClass()[c]) : "");
+                csv.append(',').append(c < t.valF1PerClass().length ? Csv.number(t.valF1PerClass()[c]) : "");
             }
-            csv.append(',').append(String.join(",", fmt(t.trainSeconds()), fmt(t.inferenceBatch1()),
-                    fmt(t.inferenceBatch64()), t.modelDir(), quote(t.error()))).append('\n');
+            csv.append(',').append(String.join(",", Csv.number(t.trainSeconds()), Csv.number(t.inferenceBatch1()),
+                    Csv.number(t.inferenceBatch64()), t.modelDir(), Csv.text(t.error()))).append('\n');
         }
         Path results = Path.of(config.paths().results());
         Reports.writeText(run, results.resolve("model_sweep.csv"), csv.toString());
@@ -185,16 +186,5 @@ public final class SweepJob {
                     "inference images/s (batch 64, log scale)", "validation accuracy", points, true, png);
             run.output(png);
         }
-    }
-
-    private static String fmt(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
-    }
-
-    private static String quote(String s) {
-        if (s == null || s.isEmpty()) {
-            return "";
-        }
-        return '"' + s.lines().findFirst().orElse("").replace("\"", "\"\"") + '"';
     }
 }

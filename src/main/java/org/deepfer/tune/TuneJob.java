@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.run.Csv;
 import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
 import org.deepfer.tables.Warehouse;
@@ -260,15 +261,14 @@ public final class TuneJob {
                 .thenComparingInt(TrialRow::trial)).toList();
         for (TrialRow r : sorted) {
             csv.append(String.join(",", searchId, name(r.trial()), Integer.toString(r.rung()),
-                    Integer.toString(r.rungEpochs()), r.status(), fmt(r.score()), fmt(r.valAccuracy()),
-                    fmt(r.valMacroF1()), Integer.toString(r.bestEpoch()), Integer.toString(r.epochsDone()),
-                    fmt(r.trainSeconds())));
+                    Integer.toString(r.rungEpochs()), r.status(), Csv.number(r.score()), Csv.number(r.valAccuracy()),
+                    Csv.number(r.valMacroF1()), Integer.toString(r.bestEpoch()), Integer.toString(r.epochsDone()),
+                    Csv.number(r.trainSeconds())));
             for (String k : keys) {
                 csv.append(',').append(r.params().getOrDefault(k, "default"));
             }
             csv.append(',').append(r.modelDir()).append(',').append(r.finishedAt()).append(',')
-                    .append(r.error() == null || r.error().isEmpty() ? ""
-                            : '"' + r.error().lines().findFirst().orElse("").replace("\"", "\"\"") + '"')
+                    .append(Csv.text(r.error()))
                     .append('\n');
         }
         Path results = Path.of(config.paths().results());
@@ -286,10 +286,6 @@ public final class TuneJob {
             TunePlots.writePng(points, keys, png);
             run.output(png);
         }
-    }
-
-    private static String fmt(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
     }
 
     private static String toJson(Map<String, String> params) {
