@@ -255,6 +255,8 @@ public final class ConfigLoader {
         requireRange("train.epochsFt", t.epochsFt(), 0, 100_000);
         requireRange("train.batchSize", t.batchSize(), 1, 65_536);
         requireRange("train.threads", t.threads(), 0, 1024);
+        requireRange("predict.partitions", c.predict().partitions(), 0, 1_000_000);
+        requireRange("predict.threads", c.predict().threads(), 0, 1024);
         if (!(t.maxMinutes() >= 0)) {
             throw new ConfigException("train.maxMinutes must be >= 0, got " + t.maxMinutes());
         }

@@ -20,8 +20,18 @@ public record DeepFerConfig(
         S3 s3,
         Train train,
         Sweep sweep,
-        Tune tune)
+        Tune tune,
+        Predict predict)
         implements Serializable {
+
+    /**
+     * Batch inference (predict, evaluate, robustness, ensemble).
+     *
+     * @param partitions Spark partitions the faces are spread over, each with its own model; 0 = one
+     *     per core (the default parallelism)
+     * @param threads PyTorch threads of each executor JVM (process-wide); 0 = PyTorch's default
+     */
+    public record Predict(int partitions, int threads) implements Serializable {}
 
     /** Where tables and reports live. */
     public record Paths(String warehouse, String results, String sample) implements Serializable {}

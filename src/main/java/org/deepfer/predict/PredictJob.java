@@ -122,7 +122,7 @@ public final class PredictJob {
         if (options.split() != null) {
             faces = faces.filter(col("split").equalTo(options.split()));
         }
-        int partitions = Math.max(1, warehouse.spark().sparkContext().defaultParallelism());
+        int partitions = partitions(warehouse);
         Dataset<Row> input = faces.select("id", "source", "split", "label", "width", "height", "pixels")
                 .repartition(partitions);
         Provenance provenance = new Provenance(bundle.modelId(), bundle.dir().toString(),
@@ -133,7 +133,8 @@ public final class PredictJob {
                 settings.tta().label(), settings.temperature());
 
         Dataset<Row> predictions = input.mapPartitions(
-                new PartitionPredictor(bundle.dir().toString(), settings, provenance), Encoders.row(SCHEMA));
+                new PartitionPredictor(bundle.dir().toString(), settings, provenance,
+                        run.config().predict().threads()), Encoders.row(SCHEMA));
         long started = System.nanoTime();
         predictions.write().format("delta").mode("append").save(warehouse.path(TABLE));
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -157,6 +158,20 @@ public final class PredictJob {
         LOG.info(String.format("[predict] %d faces, accuracy %.4f (%d labeled), %.0f images/s", rows,
                 summary.accuracy(), labeled, summary.imagesPerSecond()));
         return summary;
+    }
+
+    /** predict.partitions, or one per core when it is 0. */
+    public static int partitions(Warehouse warehouse) {
+        int configured = warehouse.run().config().predict().partitions();
+        return configured > 0 ? configured : Math.max(1, warehouse.spark().sparkContext().defaultParallelism());
+    }
+
+    /** Sets PyTorch's (process-wide) thread count in an executor, when predict.threads asks for one. */
+    public static void useThreads(int threads) {
+        if (threads > 0) {
+            ai.djl.engine.Engine.getInstance(); // loads the native library the setting lives in
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
     }
 
     private long inputVersion() {
@@ -188,15 +203,18 @@ public final class PredictJob {
         private final String modelDir;
         private final FacePredictor.Settings settings;
         private final Provenance provenance;
+        private final int threads;
 
-        PartitionPredictor(String modelDir, FacePredictor.Settings settings, Provenance provenance) {
+        PartitionPredictor(String modelDir, FacePredictor.Settings settings, Provenance provenance, int threads) {
             this.modelDir = modelDir;
             this.settings = settings;
             this.provenance = provenance;
+            this.threads = threads;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> faces) {
+            useThreads(threads);
             return new Batches(faces);
         }
 

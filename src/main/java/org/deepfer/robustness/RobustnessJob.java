@@ -134,14 +134,15 @@ public final class RobustnessJob {
         if (options.maxFaces() > 0) {
             faces = faces.orderBy("id").limit(options.maxFaces());
         }
-        int partitions = Math.max(1, warehouse.spark().sparkContext().defaultParallelism());
+        int partitions = org.deepfer.predict.PredictJob.partitions(warehouse);
         List<String> names = options.perturbations().stream().map(Perturbation::label).toList();
         LOG.info("[robustness] {} on the {} split of faces v{}: clean + {} perturbations x {} severities",
                 bundle.modelId(), split, version, names.size(), Perturbation.SEVERITIES);
 
         Dataset<Row> outcomes = faces.repartition(partitions).mapPartitions(
                 new PartitionScorer(bundle.dir().toString(), names,
-                        new FacePredictor.Settings(options.tta(), 1.0, options.batchSize()), run.config().seed()),
+                        new FacePredictor.Settings(options.tta(), 1.0, options.batchSize()), run.config().seed(),
+                        run.config().predict().threads()),
                 Encoders.row(OUTCOMES));
         List<Row> counts = run.time("predict",
                 () -> outcomes.groupBy("perturbation", "severity", "label", "prediction").count().collectAsList());
@@ -260,12 +261,15 @@ public final class RobustnessJob {
         private final List<String> perturbations;
         private final FacePredictor.Settings settings;
         private final long seed;
+        private final int threads;
 
-        PartitionScorer(String modelDir, List<String> perturbations, FacePredictor.Settings settings, long seed) {
+        PartitionScorer(String modelDir, List<String> perturbations, FacePredictor.Settings settings, long seed,
+                int threads) {
             this.modelDir = modelDir;
             this.perturbations = List.copyOf(perturbations);
             this.settings = settings;
             this.seed = seed;
+            this.threads = threads;
         }
 
         @Override
@@ -274,6 +278,7 @@ public final class RobustnessJob {
             if (!faces.hasNext()) {
                 return out.iterator();
             }
+            org.deepfer.predict.PredictJob.useThreads(threads);
             List<Perturbation> kinds = perturbations.stream().map(Perturbation::parse).toList();
             try (FacePredictor predictor = new FacePredictor(ModelBundle.load(Path.of(modelDir)), settings)) {
                 List<Row> batch = new ArrayList<>(settings.batchSize());

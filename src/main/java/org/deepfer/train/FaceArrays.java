@@ -1,6 +1,7 @@
 package org.deepfer.train;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.Arrays;
 import java.util.Iterator;
@@ -43,14 +44,14 @@ public final class FaceArrays implements java.io.Serializable {
 
     /**
      * Streams {@code faces} (already filtered to one split) to the driver without holding more than
-     * a partition of rows at a time. {@code limit} &gt; 0 keeps the first {@code limit} rows.
+     * a partition of rows at a time. {@code limit} &gt; 0 keeps {@code limit} rows chosen by a hash
+     * of their source: a fixed pseudo-random subset, so its class mix is the table's (the first rows
+     * by source would be the first classes' folders only).
      */
     public static FaceArrays load(Dataset<Row> faces, int size, int limit) {
-        Dataset<Row> ordered = faces.select(col("id"), col("label"), col("width"), col("height"), col("pixels"))
-                .orderBy(col("source"));
-        if (limit > 0) {
-            ordered = ordered.limit(limit);
-        }
+        Dataset<Row> chosen = limit > 0 ? faces.orderBy(xxhash64(col("source"))).limit(limit) : faces;
+        Dataset<Row> ordered = chosen.select(col("id"), col("label"), col("width"), col("height"), col("pixels"),
+                col("source")).orderBy(col("source"));
         int n = (int) ordered.count();
         byte[] pixels = new byte[n * size * size];
         int[] labels = new int[n];

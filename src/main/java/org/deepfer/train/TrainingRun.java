@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.logging.log4j.LogManager;
@@ -232,7 +233,17 @@ public final class TrainingRun {
                         NDArray logits = trainer.forward(new NDList(mixed[0])).singletonOrThrow();
                         NDArray l = loss.compute(logits, mixed[1]);
                         collector.backward(l);
-                        lossSum += l.getFloat() * (to - from);
+                        float stepLoss = l.getFloat();
+                        if (!Float.isFinite(stepLoss)) {
+                            // Stop before the optimizer spreads it into every weight: the last
+                            // checkpoint stays a good one to resume from with gentler settings.
+                            throw new IllegalStateException(String.format(Locale.ROOT,
+                                    "training diverged: loss %s at epoch %d, step %d of %d (learning rate %.3g, "
+                                            + "%s); lower train.learningRate or raise train.warmupEpochs, then "
+                                            + "--resume %s", stepLoss, epoch + 1, s + 1, stepsPerEpoch, rate,
+                                    train.backbone(), modelDir));
+                        }
+                        lossSum += stepLoss * (to - from);
                         int[] argmax = logits.argMax(1).toType(DataType.INT32, false).toIntArray();
                         float[] labels = data.get(1).toFloatArray();
                         for (int k = 0; k < argmax.length; k++) {

@@ -134,6 +134,38 @@ class PredictJobTest {
                 .filter(col("tta").equalTo("flip")).count());
     }
 
+    @Test
+    void oneOrFourPartitionsGiveTheSamePredictions() {
+        Map<Integer, Map<String, List<Float>>> runs = new HashMap<>();
+        for (int partitions : new int[] {1, 4}) {
+            DeepFerConfig c = TestSpark.config(root, "train.modelsDir=" + root.resolve("models"),
+                    "predict.partitions=" + partitions, "predict.threads=1");
+            PredictJob.Summary s = new PredictJob(TestSpark.warehouse(c, "predict"), new PredictJob.Options(modelDir,
+                    Splits.VALIDATION, null, new FacePredictor.Settings(FacePredictor.Tta.NONE, 1.0, 16))).run();
+            runs.put(partitions, probabilitiesById(s.runId()));
+        }
+        Map<String, List<Float>> one = runs.get(1);
+        Map<String, List<Float>> four = runs.get(4);
+        assertEquals(one.keySet(), four.keySet());
+        for (String id : one.keySet()) {
+            List<Float> a = one.get(id);
+            List<Float> b = four.get(id);
+            for (int c = 0; c < a.size(); c++) {
+                // Batches are composed differently, which may move the last float bit, nothing more.
+                assertEquals(a.get(c), b.get(c), 1e-6, "face " + id + " class " + c);
+            }
+            assertEquals(FacePredictor.argmax(toArray(a)), FacePredictor.argmax(toArray(b)), "face " + id);
+        }
+    }
+
+    private static float[] toArray(List<Float> p) {
+        float[] out = new float[p.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = p.get(i);
+        }
+        return out;
+    }
+
     private Map<String, List<Float>> probabilitiesById(String runId) {
         Map<String, List<Float>> out = new HashMap<>();
         for (Row r : predictions().filter(col("run_id").equalTo(runId)).select("row_id", "probabilities")
