@@ -22,6 +22,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 import org.deepfer.image.FaceImage;
 import org.deepfer.run.RunContext;
@@ -132,13 +133,19 @@ public final class PredictJob {
                 bundle.spec().name(), version, options.split() == null ? "" : " split " + options.split(), partitions,
                 settings.tta().label(), settings.temperature());
 
+        TaskTimes times = TaskTimes.register(warehouse.spark());
         Dataset<Row> predictions = input.mapPartitions(
                 new PartitionPredictor(bundle.dir().toString(), settings, provenance,
-                        run.config().predict().threads()), Encoders.row(SCHEMA));
+                        run.config().predict().threads(), times), Encoders.row(SCHEMA));
         long started = System.nanoTime();
         predictions.write().format("delta").mode("append").save(warehouse.path(TABLE));
         double seconds = (System.nanoTime() - started) / 1e9;
         long tableVersion = warehouse.recordWrite(TABLE);
+        LOG.info(String.format("[predict] %.1f s wall clock: summed over %d partitions, %.1f s loading the model,"
+                + " %.1f s reading and decoding faces, %.1f s in the network", seconds, partitions, times.loadSeconds(),
+                times.decodeSeconds(), times.inferenceSeconds()));
+        run.fact("modelLoadSeconds", times.loadSeconds());
+        run.fact("inferenceSeconds", times.inferenceSeconds());
 
         Row totals = warehouse.spark().read().format("delta").option("versionAsOf", tableVersion)
                 .load(warehouse.path(TABLE)).filter(col("run_id").equalTo(run.runId()))
@@ -190,6 +197,31 @@ public final class PredictJob {
         return options.version();
     }
 
+    /**
+     * Where the tasks' time went, summed over partitions (Spark accumulators: task time, not wall
+     * clock), so a slow run shows whether the model loads, the decoding or the network dominate.
+     */
+    record TaskTimes(LongAccumulator loadNanos, LongAccumulator decodeNanos, LongAccumulator inferenceNanos)
+            implements java.io.Serializable {
+        static TaskTimes register(org.apache.spark.sql.SparkSession spark) {
+            return new TaskTimes(spark.sparkContext().longAccumulator("predict.load"),
+                    spark.sparkContext().longAccumulator("predict.decode"),
+                    spark.sparkContext().longAccumulator("predict.inference"));
+        }
+
+        double loadSeconds() {
+            return loadNanos.sum() / 1e9;
+        }
+
+        double decodeSeconds() {
+            return decodeNanos.sum() / 1e9;
+        }
+
+        double inferenceSeconds() {
+            return inferenceNanos.sum() / 1e9;
+        }
+    }
+
     /** What every output row records about how it was made. */
     record Provenance(String modelId, String modelDir, String inputTable, long inputVersion, String tta,
             double temperature, String runId, String predictedAt) implements java.io.Serializable {}
@@ -204,12 +236,15 @@ public final class PredictJob {
         private final FacePredictor.Settings settings;
         private final Provenance provenance;
         private final int threads;
+        private final TaskTimes times;
 
-        PartitionPredictor(String modelDir, FacePredictor.Settings settings, Provenance provenance, int threads) {
+        PartitionPredictor(String modelDir, FacePredictor.Settings settings, Provenance provenance, int threads,
+                TaskTimes times) {
             this.modelDir = modelDir;
             this.settings = settings;
             this.provenance = provenance;
             this.threads = threads;
+            this.times = times;
         }
 
         @Override
@@ -253,6 +288,7 @@ public final class PredictJob {
             }
 
             private Iterator<Row> predictNextBatch() {
+                long start = System.nanoTime();
                 List<Row> batch = new ArrayList<>(settings.batchSize());
                 List<FaceImage> images = new ArrayList<>(settings.batchSize());
                 while (batch.size() < settings.batchSize() && faces.hasNext()) {
@@ -265,10 +301,16 @@ public final class PredictJob {
                                 + ") cannot be read: " + e.getMessage(), e);
                     }
                 }
+                long decoded = System.nanoTime();
+                times.decodeNanos().add(decoded - start);
                 if (predictor == null) {
                     predictor = new FacePredictor(ModelBundle.load(Path.of(modelDir)), settings);
+                    long loaded = System.nanoTime();
+                    times.loadNanos().add(loaded - decoded);
+                    decoded = loaded;
                 }
                 float[][] probabilities = predictor.probabilitiesOf(images);
+                times.inferenceNanos().add(System.nanoTime() - decoded);
                 List<Row> out = new ArrayList<>(batch.size());
                 for (int k = 0; k < batch.size(); k++) {
                     Row r = batch.get(k);

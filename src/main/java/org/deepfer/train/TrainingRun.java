@@ -173,8 +173,13 @@ public final class TrainingRun {
                     run.fact("modelDir", modelDir.toString());
                     run.fact("bestEpoch", end.bestEpoch());
                 }
-                InferenceSpeed.Figures speed = measureInference
-                        ? InferenceSpeed.measure(trainer, spec) : InferenceSpeed.Figures.NONE;
+                InferenceSpeed.Figures speed = InferenceSpeed.Figures.NONE;
+                if (measureInference) {
+                    long timing = System.nanoTime();
+                    speed = InferenceSpeed.measure(trainer, spec);
+                    LOG.info(String.format("[train] inference %.1f images/s at batch 1, %.1f at batch 64 (timed in %.1fs)",
+                            speed.batch1(), speed.batch64(), (System.nanoTime() - timing) / 1e9));
+                }
                 return new Result(modelId, modelDir, end.epochsDone(), end.bestEpoch(), best, seconds,
                         ferModel.trainableParameterCount(), org.deepfer.train.model.Flops.count(ferModel, spec),
                         speed);
