@@ -8,13 +8,14 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$HERE"
 MODEL="${1:?usage: bench/predict_throughput.sh <model dir> [split] [batch]}"
 SPLIT="${2:-validation}"; BATCH="${3:-128}"
-[[ -f target/deepfer.jar ]] || mvn -q -B -DskipTests package
+BUILD="${DEEPFER_BUILD:-target}"   # a copied build, as spark-submit.sh uses it
+[[ -f "$BUILD/deepfer.jar" ]] || mvn -q -B -DskipTests package
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" DJL_OFFLINE=true
 # Spark's module openings, as spark-submit.sh passes them.
 OPENS=$(sed -n '/^OPENS=(/,/^)/p' spark-submit.sh | grep -o -- '--add-opens=[^ ]*' | tr '\n' ' ')
 # shellcheck disable=SC2086
 java -Xmx6g -Dai.djl.offline=true $OPENS \
-  -cp "target/deepfer.jar:target/lib/*" org.deepfer.predict.PredictLoopBenchmark "${WAREHOUSE:-data/warehouse}" \
+  -cp "$BUILD/deepfer.jar:$BUILD/lib/*" org.deepfer.predict.PredictLoopBenchmark "${WAREHOUSE:-data/warehouse}" \
   "$MODEL" "$SPLIT" "$BATCH" 2>/dev/null | grep 'plain loop'
 ./spark-submit.sh --driver-memory 6g predict --model "$MODEL" --split "$SPLIT" --batch-size "$BATCH" 2>/dev/null \
-  | grep -E 'faces in|accuracy'
+  | grep -E 'faces in|accuracy|wall clock'

@@ -6,9 +6,6 @@ import java.util.Locale;
 import org.deepfer.config.ConfigException;
 import org.deepfer.evaluate.EnsembleJob;
 import org.deepfer.evaluate.Evaluation;
-import org.deepfer.predict.FacePredictor;
-import org.deepfer.predict.ModelBundle;
-import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,26 +47,15 @@ final class EnsembleCommand extends ModelJobCommand {
             throw new ConfigException("ensemble needs --models <dir1>,<dir2>[,...] (two or more model directories)");
         }
         for (Path m : models) {
-            try {
-                ModelBundle.load(m);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("--models " + m + ": " + e.getMessage(), e);
-            }
+            modelDir(m, "--models", "ensemble");
         }
         EnsembleJob.Weighting weighting;
-        FacePredictor.Tta mode;
         try {
             weighting = EnsembleJob.Weighting.parse(weights);
-            mode = FacePredictor.Tta.parse(tta);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        String splitName = null;
-        if (split != null) {
-            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
-                    + ": expected one of " + Splits.ALL));
-        }
-        options = new EnsembleJob.Options(models, splitName, version, mode, 128, weighting);
+        options = new EnsembleJob.Options(models, split(split), tableVersion(version), tta(tta), 128, weighting);
         return super.shortcuts();
     }
 

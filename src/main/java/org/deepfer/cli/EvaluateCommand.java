@@ -3,12 +3,8 @@ package org.deepfer.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.deepfer.config.ConfigException;
 import org.deepfer.evaluate.EvaluateJob;
 import org.deepfer.evaluate.Evaluation;
-import org.deepfer.predict.FacePredictor;
-import org.deepfer.predict.ModelBundle;
-import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,32 +52,8 @@ final class EvaluateCommand extends ModelJobCommand {
     }
 
     private EvaluateJob.Options options() {
-        if (model == null) {
-            throw new ConfigException("evaluate needs --model <model directory>, e.g. --model models/<id>");
-        }
-        FacePredictor.Tta mode;
-        try {
-            mode = FacePredictor.Tta.parse(tta);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--tta " + tta + ": expected none or flip");
-        }
-        if (batchSize < 1) {
-            throw new ConfigException("--batch-size " + batchSize + ": expected 1 or more");
-        }
-        if (version != null && version < 0) {
-            throw new ConfigException("--table-version " + version + ": expected a table version, 0 or more");
-        }
-        String splitName = null;
-        if (split != null) {
-            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
-                    + ": expected one of " + Splits.ALL));
-        }
-        try {
-            ModelBundle.load(model);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--model " + model + ": " + e.getMessage(), e);
-        }
-        return new EvaluateJob.Options(model, splitName, version, mode, batchSize);
+        return new EvaluateJob.Options(modelDir(model, "--model", "evaluate"), split(split), tableVersion(version),
+                tta(tta), batchSize(batchSize));
     }
 
     @Override

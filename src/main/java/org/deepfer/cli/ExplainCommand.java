@@ -4,8 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.deepfer.config.ConfigException;
 import org.deepfer.explain.ExplainJob;
-import org.deepfer.predict.ModelBundle;
-import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,23 +39,11 @@ final class ExplainCommand extends ModelJobCommand {
 
     @Override
     List<String> shortcuts() {
-        if (model == null) {
-            throw new ConfigException("explain needs --model <model directory>, e.g. --model models/<id>");
-        }
+        Path dir = modelDir(model, "--model", "explain");
         if (perClass < 1) {
             throw new ConfigException("--per-class " + perClass + ": expected 1 or more");
         }
-        String splitName = null;
-        if (split != null) {
-            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
-                    + ": expected one of " + Splits.ALL));
-        }
-        try {
-            ModelBundle.load(model);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--model " + model + ": " + e.getMessage(), e);
-        }
-        options = new ExplainJob.Options(model, splitName, version, ids, perClass, 64);
+        options = new ExplainJob.Options(dir, split(split), tableVersion(version), ids, perClass, 64);
         return super.shortcuts();
     }
 

@@ -3,7 +3,11 @@ package org.deepfer.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.deepfer.config.ConfigException;
 import org.deepfer.ingest.IngestJob;
+import org.deepfer.predict.FacePredictor;
+import org.deepfer.predict.ModelBundle;
+import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Mixin;
 
@@ -49,5 +53,52 @@ abstract class ModelJobCommand extends SparkJobCommand {
                     ingested.quarantined(), ingested.reasons(), scratch.resolve(Warehouse.QUARANTINE));
         }
         return warehouse.withTable(Warehouse.FACES, scratch.resolve(Warehouse.FACES).toString());
+    }
+
+    // The checks every model job makes of its options before a Spark session starts, so a typo
+    // costs nothing and reads the same in every command.
+
+    /** {@code dir} as a model directory that can be loaded; {@code option} names it in the error. */
+    static Path modelDir(Path dir, String option, String job) {
+        if (dir == null) {
+            throw new ConfigException(job + " needs " + option + " <model directory>, e.g. " + option + " models/<id>");
+        }
+        try {
+            ModelBundle.load(dir);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(option + " " + dir + ": " + e.getMessage(), e);
+        }
+        return dir;
+    }
+
+    /** The split named by {@code --split} in its canonical form, or null when none was given. */
+    static String split(String name) {
+        if (name == null) {
+            return null;
+        }
+        return Splits.normalize(name).orElseThrow(() -> new ConfigException("--split " + name
+                + ": expected one of " + Splits.ALL));
+    }
+
+    static FacePredictor.Tta tta(String mode) {
+        try {
+            return FacePredictor.Tta.parse(mode);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--tta " + mode + ": expected none or flip");
+        }
+    }
+
+    static int batchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new ConfigException("--batch-size " + batchSize + ": expected 1 or more");
+        }
+        return batchSize;
+    }
+
+    static Long tableVersion(Long version) {
+        if (version != null && version < 0) {
+            throw new ConfigException("--table-version " + version + ": expected a table version, 0 or more");
+        }
+        return version;
     }
 }

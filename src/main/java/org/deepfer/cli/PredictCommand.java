@@ -5,9 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.deepfer.config.ConfigException;
 import org.deepfer.predict.FacePredictor;
-import org.deepfer.predict.ModelBundle;
 import org.deepfer.predict.PredictJob;
-import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,36 +57,11 @@ final class PredictCommand extends ModelJobCommand {
     }
 
     private PredictJob.Options options() {
-        if (model == null) {
-            throw new ConfigException("predict needs --model <model directory>, e.g. --model models/<id>");
-        }
-        FacePredictor.Tta mode;
-        try {
-            mode = FacePredictor.Tta.parse(tta);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--tta " + tta + ": expected none or flip");
-        }
         if (!(temperature > 0) || !Double.isFinite(temperature)) {
             throw new ConfigException("--temperature " + temperature + ": expected a positive number (1 = as trained)");
         }
-        if (batchSize < 1) {
-            throw new ConfigException("--batch-size " + batchSize + ": expected 1 or more");
-        }
-        if (version != null && version < 0) {
-            throw new ConfigException("--table-version " + version + ": expected a table version, 0 or more");
-        }
-        String splitName = null;
-        if (split != null) {
-            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
-                    + ": expected one of " + Splits.ALL));
-        }
-        try {
-            ModelBundle.load(model);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--model " + model + ": " + e.getMessage(), e);
-        }
-        return new PredictJob.Options(model, splitName, version,
-                new FacePredictor.Settings(mode, temperature, batchSize));
+        return new PredictJob.Options(modelDir(model, "--model", "predict"), split(split), tableVersion(version),
+                new FacePredictor.Settings(tta(tta), temperature, batchSize(batchSize)));
     }
 
     @Override

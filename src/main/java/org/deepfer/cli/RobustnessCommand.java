@@ -5,11 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.deepfer.config.ConfigException;
-import org.deepfer.predict.FacePredictor;
-import org.deepfer.predict.ModelBundle;
 import org.deepfer.robustness.Perturbation;
 import org.deepfer.robustness.RobustnessJob;
-import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,9 +56,7 @@ final class RobustnessCommand extends ModelJobCommand {
     }
 
     private RobustnessJob.Options options() {
-        if (model == null) {
-            throw new ConfigException("robustness needs --model <model directory>, e.g. --model models/<id>");
-        }
+        Path dir = modelDir(model, "--model", "robustness");
         List<Perturbation> kinds = new ArrayList<>();
         for (String name : perturbations == null ? List.<String>of() : perturbations) {
             try {
@@ -70,26 +65,11 @@ final class RobustnessCommand extends ModelJobCommand {
                 throw new ConfigException("--perturbations: " + e.getMessage());
             }
         }
-        FacePredictor.Tta mode;
-        try {
-            mode = FacePredictor.Tta.parse(tta);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--tta " + tta + ": expected none or flip");
+        if (maxFaces < 0) {
+            throw new ConfigException("--max-faces " + maxFaces + ": expected 0 (all) or more");
         }
-        if (batchSize < 1 || maxFaces < 0) {
-            throw new ConfigException("--batch-size must be 1 or more and --max-faces 0 or more");
-        }
-        String splitName = null;
-        if (split != null) {
-            splitName = Splits.normalize(split).orElseThrow(() -> new ConfigException("--split " + split
-                    + ": expected one of " + Splits.ALL));
-        }
-        try {
-            ModelBundle.load(model);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("--model " + model + ": " + e.getMessage(), e);
-        }
-        return new RobustnessJob.Options(model, splitName, version, kinds, mode, batchSize, maxFaces);
+        return new RobustnessJob.Options(dir, split(split), tableVersion(version), kinds, tta(tta),
+                batchSize(batchSize), maxFaces);
     }
 
     @Override
