@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.deepfer.train.ClassificationMetrics;
 
 /**
  * Everything the evaluate job reports about a model's predictions on one split, computed from what
@@ -174,8 +175,7 @@ public record Evaluation(
         int k = classNames.size();
 
         int[] predicted = new int[n];
-        int[][] confusion = new int[k][k];
-        int correct = 0;
+        long[][] confusion = new long[k][k];
         int top2 = 0;
         double nll = 0;
         for (int i = 0; i < n; i++) {
@@ -183,7 +183,6 @@ public record Evaluation(
             int y = labels[i];
             predicted[i] = argmax(p);
             confusion[y][predicted[i]]++;
-            correct += predicted[i] == y ? 1 : 0;
             // Classes ranked above the true one: higher probability, or equal and earlier (argmax order).
             int above = 0;
             for (int j = 0; j < k; j++) {
@@ -195,11 +194,13 @@ public record Evaluation(
             nll -= Math.log(Math.max(p[y], MIN_PROBABILITY));
         }
 
+        // Precision, recall and F1 as training reports them, so the two can never disagree.
+        ClassificationMetrics base = ClassificationMetrics.of(confusion);
+        double[] precision = base.precision();
+        double[] recall = base.recall();
+        double[] f1 = base.f1();
         List<ClassMetrics> perClass = new ArrayList<>(k);
         List<RocCurve> curves = new ArrayList<>(k);
-        double[] precision = new double[k];
-        double[] recall = new double[k];
-        double[] f1 = new double[k];
         int[] support = new int[k];
         int[] predictedCount = new int[k];
         double aucSum = 0;
@@ -211,10 +212,6 @@ public record Evaluation(
                 support[c] += confusion[c][j];
                 predictedCount[c] += confusion[j][c];
             }
-            int tp = confusion[c][c];
-            precision[c] = predictedCount[c] == 0 ? 0 : (double) tp / predictedCount[c];
-            recall[c] = support[c] == 0 ? 0 : (double) tp / support[c];
-            f1[c] = precision[c] + recall[c] == 0 ? 0 : 2 * precision[c] * recall[c] / (precision[c] + recall[c]);
             OneVsRest ovr = OneVsRest.of(labels, probabilities, c, classNames.get(c));
             curves.add(ovr.curve());
             if (!Double.isNaN(ovr.auc())) {
@@ -254,14 +251,14 @@ public record Evaluation(
             List<Integer> row = new ArrayList<>(k);
             List<Double> share = new ArrayList<>(k);
             for (int p = 0; p < k; p++) {
-                row.add(confusion[t][p]);
+                row.add((int) confusion[t][p]);
                 share.add(support[t] == 0 ? 0.0 : (double) confusion[t][p] / support[t]);
             }
             counts.add(row);
             normalised.add(share);
         }
 
-        return new Evaluation(classNames, n, (double) correct / n, (double) top2 / n, nll / n, perClass,
+        return new Evaluation(classNames, n, base.accuracy(), (double) top2 / n, nll / n, perClass,
                 macroAverage, weightedAverage, aucClasses == 0 ? Double.NaN : aucSum / aucClasses,
                 apClasses == 0 ? Double.NaN : apSum / apClasses, counts, normalised,
                 calibration(labels, probabilities, predicted, calibrationBins), curves);
