@@ -257,6 +257,20 @@ public final class ConfigLoader {
         requireRange("train.threads", t.threads(), 0, 1024);
         requireRange("predict.partitions", c.predict().partitions(), 0, 1_000_000);
         requireRange("predict.threads", c.predict().threads(), 0, 1024);
+        DeepFerConfig.Detect d = c.detect();
+        if (!List.of("yunet", "ssd", "haar").contains(d.detector())) {
+            throw new ConfigException("detect.detector must be yunet, ssd or haar, got '" + d.detector() + "'");
+        }
+        if (!(d.scoreThreshold() >= 0 && d.scoreThreshold() <= 1)) {
+            throw new ConfigException("detect.scoreThreshold must be in [0, 1], got " + d.scoreThreshold());
+        }
+        if (!(d.nmsThreshold() > 0 && d.nmsThreshold() <= 1)) {
+            throw new ConfigException("detect.nmsThreshold must be in (0, 1], got " + d.nmsThreshold());
+        }
+        requireRange("detect.minFaceSize", d.minFaceSize(), 1, 10_000);
+        if (!(d.cropMargin() >= 0 && d.cropMargin() <= 1)) {
+            throw new ConfigException("detect.cropMargin must be in [0, 1], got " + d.cropMargin());
+        }
         if (!(t.maxMinutes() >= 0)) {
             throw new ConfigException("train.maxMinutes must be >= 0, got " + t.maxMinutes());
         }

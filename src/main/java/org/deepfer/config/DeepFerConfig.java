@@ -21,8 +21,27 @@ public record DeepFerConfig(
         Train train,
         Sweep sweep,
         Tune tune,
-        Predict predict)
+        Predict predict,
+        Detect detect)
         implements Serializable {
+
+    /**
+     * Face detection and cropping for the real-time module and the detection benchmark.
+     *
+     * @param detector yunet | ssd | haar
+     * @param yunetModel YuNet ONNX file (OpenCV's FaceDetectorYN)
+     * @param ssdModel OpenCV's ResNet-10 SSD face detector weights (TensorFlow .pb)
+     * @param ssdConfig its graph description (.pbtxt)
+     * @param haarCascade a Haar cascade XML
+     * @param scoreThreshold detections scoring below it are dropped (YuNet, SSD: 0..1)
+     * @param nmsThreshold overlap (IoU) above which the weaker of two detections is dropped
+     * @param minFaceSize smallest face side, in pixels of the frame
+     * @param cropMargin margin added on each side of the box before cropping, as a fraction of its size
+     * @param align rotate the crop so that the eyes are level, when the detector finds eyes
+     */
+    public record Detect(String detector, String yunetModel, String ssdModel, String ssdConfig, String haarCascade,
+            double scoreThreshold, double nmsThreshold, int minFaceSize, double cropMargin, boolean align)
+            implements Serializable {}
 
     /**
      * Batch inference (predict, evaluate, robustness, ensemble).
