@@ -1,12 +1,8 @@
 package org.deepfer.plot;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
-import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -14,20 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Labelled scatter plots drawn with Java2D in the same style as {@link BarChart} and {@link
- * LineChart}: one dot per item with its name next to it, for trade-offs such as validation
- * accuracy against inference images per second across the models of a sweep, where the reader
- * wants to see which model sits where rather than a trend.
+ * Labelled scatter plots drawn with Java2D in the shared {@link ChartFrame} look: one dot per item
+ * with its name next to it, for trade-offs such as validation accuracy against inference images
+ * per second across the models of a sweep, where the reader wants to see which model sits where
+ * rather than a trend.
  *
  * <p>Points whose x or y is not finite (or whose x is not positive on a log axis) are left out;
  * a chart without any drawable point still shows its title and axes, with "no data" in the plot.
  * A single point or equal values get a padded axis instead of a zero-width one.
  */
 public final class ScatterChart {
-    private static final Color AXIS = new Color(0x333333);
-    private static final Color GRID = new Color(0xDDDDDD);
-    private static final int MIN_WIDTH = 200;
-    private static final int MIN_HEIGHT = 150;
     /** The default size of {@link #writePng(String, String, String, List, boolean, Path)}. */
     private static final int DEFAULT_WIDTH = 900;
     private static final int DEFAULT_HEIGHT = 600;
@@ -35,7 +27,6 @@ public final class ScatterChart {
     private static final int TICKS = 6;
     /** Share of the data range added on each side, so that dots and labels clear the axes. */
     private static final double MARGIN = 0.08;
-    private static final String NO_DATA = "no data";
 
     /** One dot: its label and position. */
     public record Point(String label, double x, double y) {
@@ -66,43 +57,28 @@ public final class ScatterChart {
             int width,
             int height,
             Path file) {
-        BarChart.writePng(render(title, xLabel, yLabel, points, logX, width, height), file);
+        ChartFrame.writePng(render(title, xLabel, yLabel, points, logX, width, height), file);
     }
 
     /** Draws the chart into a new image of {@code width x height} pixels. */
     public static BufferedImage render(
             String title, String xLabel, String yLabel, List<Point> points, boolean logX, int width, int height) {
-        if (width < MIN_WIDTH || height < MIN_HEIGHT) {
-            throw new IllegalArgumentException("chart must be at least " + MIN_WIDTH + "x" + MIN_HEIGHT
-                    + " pixels, got " + width + "x" + height);
-        }
+        ChartFrame.requireSize(width, height, "chart");
         if (points == null) {
             throw new IllegalArgumentException("scatter chart needs a point list (use an empty list)");
         }
         List<Point> drawable = drawable(points, logX);
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            draw(g, title == null ? "" : title, xLabel == null ? "" : xLabel, yLabel == null ? "" : yLabel,
-                    drawable, logX, width, height);
-        } finally {
-            g.dispose();
+        try (ChartFrame frame = ChartFrame.open(width, height)) {
+            draw(frame, title == null ? "" : title, xLabel == null ? "" : xLabel, yLabel == null ? "" : yLabel,
+                    drawable, logX);
+            return frame.image();
         }
-        return image;
     }
 
     /** Where {@link #render} puts the plot area (inside the axes) for these points and size. */
     static Rectangle plotArea(List<Point> points, boolean logX, int width, int height) {
-        BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = scratch.createGraphics();
-        try {
-            return layout(g, drawable(points, logX), logX, width, height).plot();
-        } finally {
-            g.dispose();
+        try (ChartFrame frame = ChartFrame.measuring(width, height)) {
+            return layout(frame, drawable(points, logX), logX).plot();
         }
     }
 
@@ -133,16 +109,10 @@ public final class ScatterChart {
                 low -= margin;
                 high += margin;
             }
-            double step = BarChart.niceStep((high - low) / TICKS);
+            double step = ChartFrame.niceStep((high - low) / TICKS);
             double min = Math.floor(low / step) * step;
             double max = Math.ceil(high / step) * step;
-            List<Double> ticks = new ArrayList<>();
-            long first = (long) Math.ceil(min / step - 1e-9);
-            long last = (long) Math.floor(max / step + 1e-9);
-            for (long i = first; i <= last; i++) {
-                ticks.add(i * step);
-            }
-            return new Axis(min, max, false, ticks, step);
+            return new Axis(min, max, false, ChartFrame.ticks(min, max, step), step);
         }
 
         /**
@@ -185,27 +155,13 @@ public final class ScatterChart {
 
         String label(double tick) {
             // On a log axis each tick is its own resolution: 0.02, 200, 3000.
-            return BarChart.formatNumber(tick, log ? tick : step);
+            return ChartFrame.formatNumber(tick, log ? tick : step);
         }
     }
 
-    private record Layout(
-            int width,
-            int height,
-            int pad,
-            Font titleFont,
-            Font labelFont,
-            Font tickFont,
-            Rectangle plot,
-            Axis xAxis,
-            Axis yAxis) {}
+    private record Layout(Rectangle plot, Axis xAxis, Axis yAxis) {}
 
-    private static Layout layout(Graphics2D g, List<Point> points, boolean logX, int width, int height) {
-        int base = Math.max(11, Math.min(width, height) / 40);
-        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, base + 5);
-        Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, base + 1);
-        Font tickFont = new Font(Font.SANS_SERIF, Font.PLAIN, base);
-
+    private static Layout layout(ChartFrame frame, List<Point> points, boolean logX) {
         double xLow = Double.POSITIVE_INFINITY;
         double xHigh = Double.NEGATIVE_INFINITY;
         double yLow = Double.POSITIVE_INFINITY;
@@ -224,119 +180,68 @@ public final class ScatterChart {
         }
         Axis xAxis = logX ? Axis.logarithmic(xLow, xHigh) : Axis.linear(xLow, xHigh);
         Axis yAxis = Axis.linear(yLow, yHigh);
-
-        FontMetrics titleMetrics = g.getFontMetrics(titleFont);
-        FontMetrics labelMetrics = g.getFontMetrics(labelFont);
-        FontMetrics tickMetrics = g.getFontMetrics(tickFont);
-        int widestTick = 0;
-        for (double tick : yAxis.ticks()) {
-            widestTick = Math.max(widestTick, tickMetrics.stringWidth(yAxis.label(tick)));
-        }
-        int pad = base;
-        int top = pad + titleMetrics.getHeight() + pad;
-        int left = pad + labelMetrics.getHeight() + pad / 2 + widestTick + pad / 2;
-        int right = width - 2 * pad;
-        int bottom = height - pad - labelMetrics.getHeight() - pad / 2 - tickMetrics.getHeight() - pad / 2;
-        Rectangle plot = new Rectangle(left, top, Math.max(1, right - left), Math.max(1, bottom - top));
-        return new Layout(width, height, pad, titleFont, labelFont, tickFont, plot, xAxis, yAxis);
+        int widestTick = frame.widestTick(yAxis.ticks().stream().map(yAxis::label).toList());
+        return new Layout(frame.plotArea(false, widestTick), xAxis, yAxis);
     }
 
     private static void draw(
-            Graphics2D g,
-            String title,
-            String xLabel,
-            String yLabel,
-            List<Point> points,
-            boolean logX,
-            int width,
-            int height) {
-        Layout layout = layout(g, points, logX, width, height);
+            ChartFrame frame, String title, String xLabel, String yLabel, List<Point> points, boolean logX) {
+        Layout layout = layout(frame, points, logX);
         Rectangle plot = layout.plot();
-        int pad = layout.pad();
-        FontMetrics titleMetrics = g.getFontMetrics(layout.titleFont());
-        FontMetrics labelMetrics = g.getFontMetrics(layout.labelFont());
-        FontMetrics tickMetrics = g.getFontMetrics(layout.tickFont());
-        int plotBottom = plot.y + plot.height;
-        int plotRight = plot.x + plot.width;
-
-        g.setFont(layout.titleFont());
-        g.setColor(AXIS);
-        g.drawString(title, (width - titleMetrics.stringWidth(title)) / 2, pad + titleMetrics.getAscent());
+        int pad = frame.pad();
+        FontMetrics tickMetrics = frame.tickMetrics();
+        frame.title(title);
 
         // Grid lines and tick labels; x labels that would run into the previous one are skipped
         // (the grid line stays), which matters for the crowded 7, 8, 9 of a log axis.
-        g.setFont(layout.tickFont());
         for (double tick : layout.yAxis().ticks()) {
-            int y = yPixel(layout, tick);
-            g.setColor(GRID);
-            g.drawLine(plot.x, y, plotRight, y);
-            g.setColor(AXIS);
-            String label = layout.yAxis().label(tick);
-            g.drawString(label, plot.x - pad / 2 - tickMetrics.stringWidth(label), y + tickMetrics.getAscent() / 2 - 1);
+            frame.yTick(plot, yPixel(layout, tick), layout.yAxis().label(tick));
         }
         int lastLabelEnd = Integer.MIN_VALUE;
         for (double tick : layout.xAxis().ticks()) {
             int x = xPixel(layout, tick);
-            g.setColor(GRID);
-            g.drawLine(x, plot.y, x, plotBottom);
+            frame.xGridLine(plot, x);
             String label = layout.xAxis().label(tick);
             int labelWidth = tickMetrics.stringWidth(label);
             int labelStart = x - labelWidth / 2;
             if (labelStart > lastLabelEnd + pad / 2) {
-                g.setColor(AXIS);
-                g.drawString(label, labelStart, plotBottom + pad / 2 + tickMetrics.getAscent());
+                frame.xTickLabel(plot, x, label);
                 lastLabelEnd = labelStart + labelWidth;
             }
         }
-
-        // Axis labels: x centred under the tick labels, y rotated to read bottom to top.
-        g.setFont(layout.labelFont());
-        g.setColor(AXIS);
-        String xText = logX && !xLabel.isEmpty() ? xLabel + " (log scale)" : xLabel;
-        g.drawString(xText, plot.x + (plot.width - labelMetrics.stringWidth(xText)) / 2,
-                height - pad - labelMetrics.getDescent());
-        Graphics2D rotated = (Graphics2D) g.create();
-        try {
-            rotated.translate(pad + labelMetrics.getAscent(), plot.y + plot.height / 2.0);
-            rotated.rotate(-Math.PI / 2);
-            rotated.drawString(yLabel, -labelMetrics.stringWidth(yLabel) / 2, 0);
-        } finally {
-            rotated.dispose();
-        }
+        frame.xAxisTitle(plot, logX && !xLabel.isEmpty() ? xLabel + " (log scale)" : xLabel);
+        frame.yAxisTitle(plot, yLabel);
 
         if (points.isEmpty()) {
-            g.drawString(NO_DATA, plot.x + (plot.width - labelMetrics.stringWidth(NO_DATA)) / 2,
-                    plot.y + (plot.height + labelMetrics.getAscent()) / 2);
+            frame.noData(plot);
         } else {
-            drawPoints(g, points, layout);
+            drawPoints(frame, points, layout);
         }
-
-        // Axes drawn last so dots do not cover them.
-        g.setColor(AXIS);
-        g.setStroke(new BasicStroke(1.2f));
-        g.drawLine(plot.x, plot.y, plot.x, plotBottom);
-        g.drawLine(plot.x, plotBottom, plotRight, plotBottom);
+        frame.axes(plot);
     }
 
     /**
-     * Dots coloured by position with {@link BarChart#seriesColor(int)}, then their labels: each
+     * Dots coloured by position with {@link ChartFrame#seriesColor(int)}, then their labels: each
      * label goes to the first of right-above, right-below, left-above, left-below of its dot that
      * stays inside the image and clear of the labels placed before it (or right-above if none
      * does), so that neighbouring models stay readable.
      */
-    private static void drawPoints(Graphics2D g, List<Point> points, Layout layout) {
-        double dot = Math.max(7, Math.min(layout.width(), layout.height()) / 70.0);
+    private static void drawPoints(ChartFrame frame, List<Point> points, Layout layout) {
+        Graphics2D g = frame.g();
+        int width = frame.width();
+        int height = frame.height();
+        double dot = Math.max(7, Math.min(width, height) / 70.0);
         int[][] centres = new int[points.size()][];
         for (int i = 0; i < points.size(); i++) {
             Point p = points.get(i);
             int x = xPixel(layout, p.x());
             int y = yPixel(layout, p.y());
             centres[i] = new int[] {x, y};
-            g.setColor(BarChart.seriesColor(i));
+            g.setColor(ChartFrame.seriesColor(i));
             g.fill(new Ellipse2D.Double(x - dot / 2, y - dot / 2, dot, dot));
         }
-        g.setFont(layout.tickFont());
-        FontMetrics metrics = g.getFontMetrics();
+        g.setFont(frame.tickFont());
+        FontMetrics metrics = frame.tickMetrics();
         List<Rectangle> placed = new ArrayList<>();
         // Dots count as taken too, so a label does not hide another model's dot.
         for (int[] c : centres) {
@@ -362,7 +267,7 @@ public final class ScatterChart {
             Rectangle own = placed.get(i);
             Rectangle chosen = null;
             for (Rectangle r : candidates) {
-                if (r.x < 0 || r.y < 0 || r.x + r.width > layout.width() || r.y + r.height > layout.height()) {
+                if (r.x < 0 || r.y < 0 || r.x + r.width > width || r.y + r.height > height) {
                     continue;
                 }
                 boolean clear = true;
@@ -378,18 +283,18 @@ public final class ScatterChart {
                 }
             }
             if (chosen == null) {
-                chosen = inside(candidates[x + gap + w <= layout.width() ? 0 : 2], layout);
+                chosen = inside(candidates[x + gap + w <= width ? 0 : 2], width, height);
             }
             placed.add(chosen);
-            g.setColor(AXIS);
+            g.setColor(ChartFrame.AXIS);
             g.drawString(label, chosen.x, chosen.y + metrics.getAscent());
         }
     }
 
-    /** {@code r} moved the least needed to lie inside the image. */
-    private static Rectangle inside(Rectangle r, Layout layout) {
-        int x = Math.max(0, Math.min(layout.width() - r.width, r.x));
-        int y = Math.max(0, Math.min(layout.height() - r.height, r.y));
+    /** {@code r} moved the least needed to lie inside the {@code width x height} image. */
+    private static Rectangle inside(Rectangle r, int width, int height) {
+        int x = Math.max(0, Math.min(width - r.width, r.x));
+        int y = Math.max(0, Math.min(height - r.height, r.y));
         return new Rectangle(x, y, r.width, r.height);
     }
 

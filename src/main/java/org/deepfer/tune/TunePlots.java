@@ -1,30 +1,23 @@
 package org.deepfer.tune;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import org.deepfer.image.ImageCodec;
-import org.deepfer.plot.BarChart;
+import org.deepfer.plot.ChartFrame;
 import org.deepfer.plot.LineChart;
 
 /**
  * The summary figure of a hyperparameter search: how the search progressed (each finished trial's
  * score over time and the best so far) next to which parameters mattered (the absolute Spearman
- * rank correlation of each parameter with the score). Drawn in the style of {@link LineChart} and
- * {@link BarChart}.
+ * rank correlation of each parameter with the score). Drawn in the shared {@link ChartFrame} look,
+ * the progress panel as a {@link LineChart}.
  *
  * <p>Rank correlation rather than linear correlation, because a hyperparameter's effect is rarely
  * linear (a learning rate that is too high hurts as much as one too low would not show, but a
@@ -33,8 +26,6 @@ import org.deepfer.plot.LineChart;
  * not a variance decomposition: with a dozen trials, values below about 0.5 are mostly noise.
  */
 public final class TunePlots {
-    private static final Color AXIS = new Color(0x333333);
-    private static final Color GRID = new Color(0xDDDDDD);
     private static final int WIDTH = 1400;
     private static final int HEIGHT = 560;
     /** Fewer finished trials than this give no ranking worth reporting, so importance is 0. */
@@ -74,16 +65,7 @@ public final class TunePlots {
      * on the score axis.
      */
     public static void writePng(List<TrialPoint> trials, List<String> paramKeys, String metric, Path file) {
-        byte[] png = ImageCodec.write(render(trials, paramKeys, metric, WIDTH, HEIGHT), "png");
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.write(file, png);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write tuning plot " + file, e);
-        }
+        ChartFrame.writePng(render(trials, paramKeys, metric, WIDTH, HEIGHT), file);
     }
 
     /**
@@ -97,17 +79,9 @@ public final class TunePlots {
         }
         double[] importance = importance(trials, paramKeys.size());
         int leftWidth = width / 2;
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.drawImage(LineChart.render(progressPanel(trials, metric == null ? "score" : metric), leftWidth, height),
-                    0, 0, null);
-            g.drawImage(importanceChart(paramKeys, importance, finished(trials).size(), width - leftWidth, height),
-                    leftWidth, 0, null);
-        } finally {
-            g.dispose();
-        }
-        return image;
+        return ChartFrame.sideBySide(List.of(
+                LineChart.render(progressPanel(trials, metric == null ? "score" : metric), leftWidth, height),
+                importanceChart(paramKeys, importance, finished(trials).size(), width - leftWidth, height)));
     }
 
     /**
@@ -251,65 +225,40 @@ public final class TunePlots {
      */
     private static BufferedImage importanceChart(
             List<String> keys, double[] importance, int trialCount, int width, int height) {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            drawImportance(g, keys, importance, trialCount, width, height);
-        } finally {
-            g.dispose();
+        try (ChartFrame frame = ChartFrame.open(width, height)) {
+            drawImportance(frame, keys, importance, trialCount);
+            return frame.image();
         }
-        return image;
     }
 
-    private static void drawImportance(
-            Graphics2D g, List<String> keys, double[] importance, int trialCount, int width, int height) {
-        int base = Math.max(11, Math.min(width, height) / 40);
-        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, base + 5);
-        Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, base + 1);
-        Font tickFont = new Font(Font.SANS_SERIF, Font.PLAIN, base);
-        FontMetrics titleMetrics = g.getFontMetrics(titleFont);
-        FontMetrics labelMetrics = g.getFontMetrics(labelFont);
-        FontMetrics tickMetrics = g.getFontMetrics(tickFont);
-        int pad = base;
+    private static void drawImportance(ChartFrame frame, List<String> keys, double[] importance, int trialCount) {
+        Graphics2D g = frame.g();
+        int width = frame.width();
+        int pad = frame.pad();
+        FontMetrics labelMetrics = frame.labelMetrics();
+        FontMetrics tickMetrics = frame.tickMetrics();
+        frame.title("Parameter importance");
 
-        String title = "Parameter importance";
-        g.setFont(titleFont);
-        g.setColor(AXIS);
-        g.drawString(title, (width - titleMetrics.stringWidth(title)) / 2, pad + titleMetrics.getAscent());
-
+        // Row labels are parameter names rather than tick labels, and the value of the longest
+        // bar needs room on its right.
         int maxLabel = width * 2 / 5;
         int widest = 0;
         for (String key : keys) {
             widest = Math.max(widest, Math.min(maxLabel, labelMetrics.stringWidth(key == null ? "" : key)));
         }
-        int top = pad + titleMetrics.getHeight() + pad;
+        int top = frame.plotTop(false);
         int left = pad + widest + pad / 2;
         int right = width - 2 * pad - tickMetrics.stringWidth("0.00");
-        int bottom = height - pad - labelMetrics.getHeight() - pad / 2 - tickMetrics.getHeight() - pad / 2;
-        int plotWidth = Math.max(1, right - left);
-        int plotHeight = Math.max(1, bottom - top);
+        Rectangle plot = new Rectangle(left, top, Math.max(1, right - left), Math.max(1, frame.plotBottom() - top));
 
         // The scale is always 0..1, what a correlation's magnitude can take, so charts of
         // different searches compare at a glance.
-        g.setFont(tickFont);
         for (int i = 0; i <= 5; i++) {
             double value = i / 5.0;
-            int x = left + (int) Math.round(plotWidth * value);
-            g.setColor(GRID);
-            g.drawLine(x, top, x, bottom);
-            g.setColor(AXIS);
-            String label = String.format(Locale.ROOT, "%.1f", value);
-            g.drawString(label, x - tickMetrics.stringWidth(label) / 2, bottom + pad / 2 + tickMetrics.getAscent());
+            frame.xTick(plot, left + (int) Math.round(plot.width * value), String.format(Locale.ROOT, "%.1f", value));
         }
-        g.setFont(labelFont);
-        String xLabel = "|Spearman rank correlation| with score, " + trialCount + " finished trial"
-                + (trialCount == 1 ? "" : "s");
-        g.drawString(xLabel, left + (plotWidth - labelMetrics.stringWidth(xLabel)) / 2,
-                height - pad - labelMetrics.getDescent());
+        frame.xAxisTitle(plot, "|Spearman rank correlation| with score, " + trialCount + " finished trial"
+                + (trialCount == 1 ? "" : "s"));
 
         Integer[] order = new Integer[keys.size()];
         for (int i = 0; i < order.length; i++) {
@@ -317,31 +266,27 @@ public final class TunePlots {
         }
         Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -importance[i]).thenComparingInt(i -> i));
         if (order.length > 0) {
-            double slot = (double) plotHeight / order.length;
+            double slot = (double) plot.height / order.length;
             double barHeight = Math.max(1, slot * 0.7);
             for (int row = 0; row < order.length; row++) {
                 int p = order[row];
                 double value = Math.max(0, Math.min(1, importance[p]));
                 int y0 = (int) Math.round(top + row * slot + (slot - barHeight) / 2);
-                int barWidth = (int) Math.round(plotWidth * value);
-                g.setColor(BarChart.seriesColor(0));
+                int barWidth = (int) Math.round(plot.width * value);
+                g.setColor(ChartFrame.seriesColor(0));
                 g.fillRect(left + 1, y0, Math.max(0, barWidth), (int) Math.round(barHeight));
                 int middle = (int) Math.round(top + (row + 0.5) * slot);
-                g.setColor(AXIS);
-                g.setFont(labelFont);
+                g.setColor(ChartFrame.AXIS);
+                g.setFont(frame.labelFont());
                 String key = fit(keys.get(p) == null ? "" : keys.get(p), labelMetrics, maxLabel);
                 g.drawString(key, left - pad / 2 - labelMetrics.stringWidth(key),
                         middle + labelMetrics.getAscent() / 2 - 1);
-                g.setFont(tickFont);
+                g.setFont(frame.tickFont());
                 String text = String.format(Locale.ROOT, "%.2f", importance[p]);
                 g.drawString(text, left + barWidth + 4, middle + tickMetrics.getAscent() / 2 - 1);
             }
         }
-
-        g.setColor(AXIS);
-        g.setStroke(new BasicStroke(1.2f));
-        g.drawLine(left, top, left, bottom);
-        g.drawLine(left, bottom, left + plotWidth, bottom);
+        frame.axes(plot);
     }
 
     /**

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -84,11 +83,6 @@ class LineChartTest {
     void writePngProducesADecodablePng(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("plots/curves.png");
         LineChart.writePng(List.of(lossPanel(), accuracyPanel()), 1000, 400, file);
-        byte[] bytes = Files.readAllBytes(file);
-        assertEquals((byte) 0x89, bytes[0]);
-        assertEquals('P', bytes[1]);
-        assertEquals('N', bytes[2]);
-        assertEquals('G', bytes[3]);
         BufferedImage decoded = ImageIO.read(file.toFile());
         assertNotNull(decoded);
         assertEquals(1000, decoded.getWidth());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -75,23 +74,10 @@ class PlotTest {
     void writePngProducesADecodablePngOfTheChart(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("plots/class_counts.png");
         BarChart.writePng("Class counts", "images", EMOTIONS, splitCounts(), 900, 500, file);
-        byte[] bytes = Files.readAllBytes(file);
-        assertEquals((byte) 0x89, bytes[0]);
-        assertEquals('P', bytes[1]);
-        assertEquals('N', bytes[2]);
-        assertEquals('G', bytes[3]);
         BufferedImage decoded = ImageIO.read(file.toFile());
         assertNotNull(decoded);
         assertEquals(900, decoded.getWidth());
         assertEquals(500, decoded.getHeight());
-    }
-
-    @Test
-    void niceStepsAreOneTwoOrFiveTimesAPowerOfTen() {
-        assertEquals(2000, BarChart.niceStep(1443), 1e-9);
-        assertEquals(0.2, BarChart.niceStep(0.18), 1e-12);
-        assertEquals(5, BarChart.niceStep(3.1), 1e-12);
-        assertEquals(10, BarChart.niceStep(10), 1e-12);
     }
 
     private static FaceImage grayFace(int width, int height, int value) {
