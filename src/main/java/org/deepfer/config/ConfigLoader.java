@@ -268,6 +268,23 @@ public final class ConfigLoader {
             throw new ConfigException("detect.nmsThreshold must be in (0, 1], got " + d.nmsThreshold());
         }
         requireRange("detect.minFaceSize", d.minFaceSize(), 1, 10_000);
+        DeepFerConfig.Realtime rt = c.realtime();
+        requireRange("realtime.detectEvery", rt.detectEvery(), 1, 1000);
+        if (!List.of("none", "ema", "median").contains(rt.smoothing())) {
+            throw new ConfigException("realtime.smoothing must be none, ema or median, got '" + rt.smoothing() + "'");
+        }
+        if (!(rt.emaAlpha() > 0 && rt.emaAlpha() <= 1)) {
+            throw new ConfigException("realtime.emaAlpha must be in (0, 1], got " + rt.emaAlpha());
+        }
+        requireRange("realtime.medianWindow", rt.medianWindow(), 1, 1000);
+        if (!(rt.trackIou() > 0 && rt.trackIou() <= 1)) {
+            throw new ConfigException("realtime.trackIou must be in (0, 1], got " + rt.trackIou());
+        }
+        requireRange("realtime.maxMissed", rt.maxMissed(), 0, 1000);
+        if (!List.of("onnx", "djl").contains(rt.engine())) {
+            throw new ConfigException("realtime.engine must be onnx or djl, got '" + rt.engine() + "'");
+        }
+        requireRange("realtime.threads", rt.threads(), 1, 1024);
         if (!(d.cropMargin() >= 0 && d.cropMargin() <= 1)) {
             throw new ConfigException("detect.cropMargin must be in [0, 1], got " + d.cropMargin());
         }

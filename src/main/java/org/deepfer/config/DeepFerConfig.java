@@ -22,8 +22,24 @@ public record DeepFerConfig(
         Sweep sweep,
         Tune tune,
         Predict predict,
-        Detect detect)
+        Detect detect,
+        Realtime realtime)
         implements Serializable {
+
+    /**
+     * The single-node real-time loop.
+     *
+     * @param detectEvery run the face detector every N frames; tracked boxes move on in between
+     * @param smoothing none | ema | median, per tracked face
+     * @param emaAlpha weight of the newest frame in the moving average
+     * @param medianWindow frames the median looks back over
+     * @param trackIou a detection continues a track when their boxes overlap at least this much
+     * @param maxMissed detection frames a track survives without its face
+     * @param engine onnx (the model's exported model.onnx through ONNX Runtime) | djl
+     * @param threads intra-op threads of the classifier
+     */
+    public record Realtime(int detectEvery, String smoothing, double emaAlpha, int medianWindow, double trackIou,
+            int maxMissed, String engine, int threads) implements Serializable {}
 
     /**
      * Face detection and cropping for the real-time module and the detection benchmark.

@@ -1,0 +1,212 @@
+package org.deepfer.realtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deepfer.detect.FaceCropper;
+import org.deepfer.detect.FaceDetector;
+import org.deepfer.image.FaceImage;
+import org.opencv.core.Mat;
+import org.opencv.core.Size;
+import org.opencv.videoio.VideoWriter;
+import org.opencv.videoio.Videoio;
+
+/**
+ * The single-node real-time loop: frame → face detection (every {@code detectEvery} frames, boxes
+ * carried by the tracker in between) → crop → classification of all faces in one batch → per-track
+ * temporal smoothing → overlay → annotated video and one JSON line per frame. Every stage is timed
+ * per frame ({@link StageTimes}).
+ */
+public final class RealtimeLoop {
+
+    /** What to produce; null paths leave that output out. */
+    public record Outputs(Path video, Path frames, Path stats) {}
+
+    /** What a run did. */
+    public record Summary(int frames, int faceDetections, double seconds, double fps, StageTimes times) {}
+
+    private final FaceDetector detector;
+    private final FaceCropper cropper;
+    private final FaceClassifier classifier;
+    private final FaceTracker tracker;
+    private final int detectEvery;
+    private final Overlay overlay;
+    private final ObjectMapper json = new ObjectMapper();
+
+    public RealtimeLoop(FaceDetector detector, FaceCropper cropper, FaceClassifier classifier, FaceTracker tracker,
+            int detectEvery) {
+        if (detectEvery < 1) {
+            throw new IllegalArgumentException("detectEvery must be 1 or more, got " + detectEvery);
+        }
+        this.detector = detector;
+        this.cropper = cropper;
+        this.classifier = classifier;
+        this.tracker = tracker;
+        this.detectEvery = detectEvery;
+        this.overlay = new Overlay(classifier.classes());
+    }
+
+    /**
+     * Runs over {@code source} until it ends or {@code maxFrames} frames (0 = all) are done.
+     *
+     * @param progress called after every frame with the frame index (for a progress line)
+     */
+    public Summary run(FrameSource source, Outputs outputs, int maxFrames, java.util.function.IntConsumer progress) {
+        StageTimes times = new StageTimes();
+        VideoWriter writer = null;
+        BufferedWriter lines = null;
+        Mat frame = new Mat();
+        int n = 0;
+        int detections = 0;
+        long started = System.nanoTime();
+        try {
+            if (outputs.frames() != null) {
+                Files.createDirectories(outputs.frames().toAbsolutePath().getParent());
+                lines = Files.newBufferedWriter(outputs.frames());
+            }
+            while (maxFrames == 0 || n < maxFrames) {
+                long t0 = System.nanoTime();
+                if (!source.read(frame)) {
+                    break;
+                }
+                long t1 = System.nanoTime();
+                boolean detect = n % detectEvery == 0;
+                List<FaceTracker.Track> tracks = detect ? tracker.update(detector.detect(frame)) : tracker.coast();
+                if (detect) {
+                    detections += tracks.size();
+                }
+                long t2 = System.nanoTime();
+                List<FaceImage> crops = new ArrayList<>(tracks.size());
+                for (FaceTracker.Track t : tracks) {
+                    crops.add(cropper.crop(frame, t.face()));
+                }
+                long t3 = System.nanoTime();
+                float[][] probabilities = classifier.probabilities(crops);
+                long t4 = System.nanoTime();
+                float[][] smoothed = new float[tracks.size()][];
+                for (int i = 0; i < tracks.size(); i++) {
+                    smoothed[i] = tracks.get(i).observe(probabilities[i]);
+                }
+                long t5 = System.nanoTime();
+                for (int i = 0; i < tracks.size(); i++) {
+                    overlay.draw(frame, tracks.get(i).id(), tracks.get(i).face(), smoothed[i]);
+                }
+                long t6 = System.nanoTime();
+                if (outputs.video() != null) {
+                    if (writer == null) {
+                        writer = openWriter(outputs.video(), source.fps(), frame.size());
+                    }
+                    writer.write(frame);
+                }
+                if (lines != null) {
+                    lines.write(frameJson(n, (t0 - started) / 1e6, detect, tracks, probabilities, smoothed));
+                    lines.newLine();
+                }
+                long t7 = System.nanoTime();
+                times.add(ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4), ms(t4, t5), ms(t5, t6), ms(t6, t7),
+                        ms(t0, t7));
+                progress.accept(n);
+                n++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            frame.release();
+            if (writer != null) {
+                writer.release();
+            }
+            if (lines != null) {
+                try {
+                    lines.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        if (outputs.stats() != null) {
+            writeStats(outputs.stats(), times, n, seconds);
+        }
+        return new Summary(n, detections, seconds, n / Math.max(seconds, 1e-9), times);
+    }
+
+    private static double ms(long from, long to) {
+        return (to - from) / 1e6;
+    }
+
+    private static VideoWriter openWriter(Path file, double fps, Size size) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        VideoWriter writer = new VideoWriter(file.toString(), Videoio.CAP_OPENCV_MJPEG,
+                VideoWriter.fourcc('M', 'J', 'P', 'G'), fps, size, true);
+        if (!writer.isOpened()) {
+            writer.release();
+            throw new IOException("OpenCV cannot write the video " + file + " (this build writes Motion-JPEG"
+                    + " .avi only)");
+        }
+        return writer;
+    }
+
+    private String frameJson(int index, double millis, boolean detected, List<FaceTracker.Track> tracks,
+            float[][] raw, float[][] smoothed) throws IOException {
+        List<String> classes = classifier.classes();
+        List<Map<String, Object>> faces = new ArrayList<>();
+        for (int i = 0; i < tracks.size(); i++) {
+            FaceTracker.Track t = tracks.get(i);
+            Map<String, Object> face = new LinkedHashMap<>();
+            face.put("track", t.id());
+            face.put("box", new long[] {Math.round(t.face().x()), Math.round(t.face().y()),
+                Math.round(t.face().width()), Math.round(t.face().height())});
+            face.put("detected", t.detectedNow());
+            face.put("score", round(t.face().score()));
+            int best = Overlay.argmax(smoothed[i]);
+            face.put("label", classes.get(best));
+            face.put("confidence", round(smoothed[i][best]));
+            Map<String, Double> probs = new LinkedHashMap<>();
+            Map<String, Double> frameProbs = new LinkedHashMap<>();
+            for (int c = 0; c < classes.size(); c++) {
+                probs.put(classes.get(c), round(smoothed[i][c]));
+                frameProbs.put(classes.get(c), round(raw[i][c]));
+            }
+            face.put("probabilities", probs);
+            face.put("frame_probabilities", frameProbs);
+            faces.add(face);
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("frame", index);
+        line.put("t_ms", round(millis));
+        line.put("detector_ran", detected);
+        line.put("faces", faces);
+        return json.writeValueAsString(line);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10_000) / 10_000.0;
+    }
+
+    /** The per-stage CSV, and beside it a JSON summary (frames, seconds, FPS, detector, engine). */
+    private void writeStats(Path file, StageTimes times, int frames, double seconds) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, times.csv());
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("frames", frames);
+            summary.put("seconds", round(seconds));
+            summary.put("fps", round(frames / Math.max(seconds, 1e-9)));
+            summary.put("p95_frame_ms", round(times.quantile("total", 0.95)));
+            summary.put("detector", detector.name());
+            summary.put("detect_every", detectEvery);
+            summary.put("classifier", classifier.engine());
+            String name = file.getFileName().toString().replaceFirst("\\.csv$", "") + ".json";
+            json.writerWithDefaultPrettyPrinter().writeValue(file.resolveSibling(name).toFile(), summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.deepfer.realtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deepfer.detect.Face;
+import org.deepfer.detect.FaceCropper;
+import org.deepfer.detect.FaceDetector;
+import org.deepfer.detect.OpenCv;
+import org.deepfer.image.FaceImage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Rect;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.imgproc.Imgproc;
+import org.opencv.videoio.VideoWriter;
+import org.opencv.videoio.Videoio;
+
+/**
+ * The loop end to end on a generated MJPEG video of a bright square moving right, with a detector
+ * that finds bright squares and a classifier that reads the crop's brightness, so every output
+ * (video, JSON lines, stage statistics) can be checked against what was drawn.
+ */
+class RealtimeLoopTest {
+    private static final int FRAMES = 24;
+
+    @BeforeAll
+    static void loadOpenCv() {
+        OpenCv.load();
+    }
+
+    /** Finds the bounding box of pixels brighter than 200 (one face at most). */
+    static final class BrightSquareDetector implements FaceDetector {
+        int calls;
+
+        @Override
+        public List<Face> detect(Mat frame) {
+            calls++;
+            Mat gray = new Mat();
+            Imgproc.cvtColor(frame, gray, Imgproc.COLOR_BGR2GRAY);
+            Mat mask = new Mat();
+            Imgproc.threshold(gray, mask, 200, 255, Imgproc.THRESH_BINARY);
+            Rect r = Imgproc.boundingRect(mask);
+            gray.release();
+            mask.release();
+            return r.width == 0 ? List.of() : List.of(Face.box(r.x, r.y, r.width, r.height, 0.99));
+        }
+
+        @Override
+        public String name() {
+            return "bright-square";
+        }
+
+        @Override
+        public boolean findsLandmarks() {
+            return false;
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /** "happy" in proportion to the crop's mean brightness, the rest "sad". */
+    static final class BrightnessClassifier implements FaceClassifier {
+        @Override
+        public float[][] probabilities(List<FaceImage> crops) {
+            float[][] out = new float[crops.size()][];
+            for (int i = 0; i < crops.size(); i++) {
+                float mean = (float) (crops.get(i).meanAndStd()[0] / 255.0);
+                out[i] = new float[] {mean, 1 - mean};
+            }
+            return out;
+        }
+
+        @Override
+        public List<String> classes() {
+            return List.of("happy", "sad");
+        }
+
+        @Override
+        public int cropSize() {
+            return 48;
+        }
+
+        @Override
+        public String engine() {
+            return "test";
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private static Path movingSquareVideo(Path file) {
+        VideoWriter writer = new VideoWriter(file.toString(), Videoio.CAP_OPENCV_MJPEG,
+                VideoWriter.fourcc('M', 'J', 'P', 'G'), 25, new Size(320, 240), true);
+        assertTrue(writer.isOpened(), "OpenCV writes MJPEG AVI");
+        for (int i = 0; i < FRAMES; i++) {
+            Mat frame = new Mat(240, 320, CvType.CV_8UC3, new Scalar(30, 30, 30));
+            Imgproc.rectangle(frame, new Rect(40 + 4 * i, 80, 60, 60), new Scalar(255, 255, 255), -1);
+            writer.write(frame);
+            frame.release();
+        }
+        writer.release();
+        return file;
+    }
+
+    @Test
+    void annotatesEveryFrameAndKeepsOneTrack(@TempDir Path dir) throws Exception {
+        Path video = movingSquareVideo(dir.resolve("in.avi"));
+        BrightSquareDetector detector = new BrightSquareDetector();
+        RealtimeLoop loop = new RealtimeLoop(detector, new FaceCropper(48, 0, true), new BrightnessClassifier(),
+                new FaceTracker(0.3, 3, Smoothing.Factory.of("ema", 0.5, 1)), 3);
+        RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(dir.resolve("out/demo.avi"),
+                dir.resolve("out/frames.jsonl"), dir.resolve("out/realtime_stats.csv"));
+        List<Integer> progress = new ArrayList<>();
+        RealtimeLoop.Summary summary;
+        try (FrameSource source = FrameSource.video(video)) {
+            summary = loop.run(source, outputs, 0, progress::add);
+        }
+        assertEquals(FRAMES, summary.frames());
+        assertEquals(FRAMES, progress.size());
+        assertEquals(FRAMES / 3, detector.calls, "the detector runs every third frame");
+
+        List<String> lines = Files.readAllLines(outputs.frames());
+        assertEquals(FRAMES, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        for (int i = 0; i < FRAMES; i++) {
+            JsonNode line = json.readTree(lines.get(i));
+            assertEquals(i, line.get("frame").asInt());
+            assertEquals(i % 3 == 0, line.get("detector_ran").asBoolean());
+            JsonNode faces = line.get("faces");
+            assertEquals(1, faces.size(), "one face in frame " + i);
+            JsonNode face = faces.get(0);
+            assertEquals(1, face.get("track").asInt(), "the same track throughout");
+            // The box follows the square (x = 40 + 4i), carried between detections at the velocity of the
+            // last two; before the second detection there is no velocity yet, so it lags by up to 2 steps.
+            assertEquals(40 + 4 * i, face.get("box").get(0).asDouble(), i < 3 ? 9.0 : 3.0, "box x in frame " + i);
+            assertEquals("happy", face.get("label").asText(), "a white crop is happy");
+        }
+
+        try (FrameSource annotated = FrameSource.video(outputs.video())) {
+            Mat frame = new Mat();
+            int n = 0;
+            while (annotated.read(frame)) {
+                n++;
+            }
+            assertEquals(FRAMES, n, "the annotated video has every frame");
+        }
+        List<String> stats = Files.readAllLines(outputs.stats());
+        assertEquals(StageTimes.STAGES.length + 1, stats.size());
+        JsonNode summaryJson = json.readTree(dir.resolve("out/realtime_stats.json").toFile());
+        assertEquals(FRAMES, summaryJson.get("frames").asInt());
+        assertTrue(summaryJson.get("fps").asDouble() > 0);
+    }
+
+    @Test
+    void aVideoOpenCvCannotReadIsAClearError(@TempDir Path dir) throws Exception {
+        Path fake = Files.writeString(dir.resolve("clip.mp4"), "not a video");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FrameSource.video(fake));
+        assertTrue(e.getMessage().contains("Motion-JPEG"), e.getMessage());
+    }
+}
