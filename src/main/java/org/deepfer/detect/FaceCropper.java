@@ -14,6 +14,10 @@ import org.opencv.imgproc.Imgproc;
  * pixels, so faces at the edge still give full crops.
  */
 public final class FaceCropper {
+    static {
+        OpenCv.load(); // before the Mat fields below are made
+    }
+
     private final int size;
     private final double margin;
     private final boolean align;
@@ -30,7 +34,6 @@ public final class FaceCropper {
         if (size < 1 || !(margin >= 0)) {
             throw new IllegalArgumentException("crop size must be positive and margin non-negative");
         }
-        OpenCv.load();
         this.size = size;
         this.margin = margin;
         this.align = align;

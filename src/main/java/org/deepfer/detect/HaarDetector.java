@@ -19,6 +19,10 @@ import org.opencv.objdetect.CascadeClassifier;
  * configuration does not apply to it.
  */
 public final class HaarDetector implements FaceDetector {
+    static {
+        OpenCv.load(); // before the Mat fields below are made
+    }
+
     private static final double SCALE_STEP = 1.1;
     private static final int MIN_NEIGHBOURS = 5;
 
@@ -28,7 +32,6 @@ public final class HaarDetector implements FaceDetector {
     private final Mat gray = new Mat();
 
     public HaarDetector(Path cascadeFile, double nmsThreshold, int minFaceSize) {
-        OpenCv.load();
         CascadeClassifier loaded;
         try {
             loaded = new CascadeClassifier(cascadeFile.toString());

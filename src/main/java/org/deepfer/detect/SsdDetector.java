@@ -16,6 +16,10 @@ import org.opencv.imgproc.Imgproc;
  * 300x300 with the BGR means it was trained with subtracted; boxes come back in 0..1 coordinates.
  */
 public final class SsdDetector implements FaceDetector {
+    static {
+        OpenCv.load(); // before the Mat fields below are made
+    }
+
     private static final Size INPUT = new Size(300, 300);
     private static final Scalar MEAN = new Scalar(104, 177, 123);
     /** Values per detection: image id, class, confidence, x1, y1, x2, y2. */
@@ -28,7 +32,6 @@ public final class SsdDetector implements FaceDetector {
     private final Mat bgr = new Mat();
 
     public SsdDetector(Path weights, Path graph, double scoreThreshold, double nmsThreshold, int minFaceSize) {
-        OpenCv.load();
         try {
             this.net = Dnn.readNetFromTensorflow(weights.toString(), graph.toString());
         } catch (CvException e) {

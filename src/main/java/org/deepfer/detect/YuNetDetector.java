@@ -15,6 +15,10 @@ import org.opencv.objdetect.FaceDetectorYN;
  * frames are found without tiling.
  */
 public final class YuNetDetector implements FaceDetector {
+    static {
+        OpenCv.load(); // before the Mat fields below are made
+    }
+
     /** Values per detection row: box (4), landmarks (10), score. */
     private static final int ROW = 15;
     private static final int TOP_K = 5000;
@@ -27,7 +31,6 @@ public final class YuNetDetector implements FaceDetector {
     private Size inputSize = new Size(320, 320);
 
     public YuNetDetector(Path model, double scoreThreshold, double nmsThreshold, int minFaceSize) {
-        OpenCv.load();
         try {
             this.detector = FaceDetectorYN.create(model.toString(), "", inputSize, (float) scoreThreshold,
                     (float) nmsThreshold, TOP_K);

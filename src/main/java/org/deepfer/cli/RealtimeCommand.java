@@ -1,0 +1,141 @@
+package org.deepfer.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.deepfer.config.ConfigException;
+import org.deepfer.config.DeepFerConfig;
+import org.deepfer.detect.FaceCropper;
+import org.deepfer.detect.FaceDetector;
+import org.deepfer.detect.FaceDetectors;
+import org.deepfer.predict.ModelBundle;
+import org.deepfer.realtime.DjlClassifier;
+import org.deepfer.realtime.FaceClassifier;
+import org.deepfer.realtime.FaceTracker;
+import org.deepfer.realtime.FrameSource;
+import org.deepfer.realtime.OnnxClassifier;
+import org.deepfer.realtime.RealtimeLoop;
+import org.deepfer.realtime.Smoothing;
+import org.deepfer.realtime.StageTimes;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code deepfer realtime}: the single-node loop over a video, a camera or an image folder. */
+@Command(name = "realtime", mixinStandardHelpOptions = true,
+        description = {"Run the real-time loop on one node: frames from a video (--video), a camera (--camera)",
+            "or an image folder (--images) -> face detection (detect.detector) -> crop -> the model",
+            "(its exported model.onnx through ONNX Runtime, or DJL) -> per-face smoothing -> overlay.",
+            "Writes the annotated video (MJPEG .avi), one JSON line per frame and per-stage latencies",
+            "(results/realtime_stats.csv, FPS in realtime_stats.json)."})
+final class RealtimeCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
+    Path model;
+
+    /** Exactly one source. */
+    static final class Source {
+        @Option(names = "--video", paramLabel = "FILE", description = "A video file (Motion-JPEG .avi in this build).")
+        Path video;
+
+        @Option(names = "--camera", paramLabel = "INDEX", description = "A camera, e.g. 0.")
+        Integer camera;
+
+        @Option(names = "--images", paramLabel = "DIR", description = "A folder of .jpg/.png images, read as frames.")
+        Path images;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Annotated video (default: <results>/demo.avi).")
+    Path out;
+
+    @Option(names = "--no-video", description = "Do not write the annotated video (measure the loop without it).")
+    boolean noVideo;
+
+    @Option(names = "--max-frames", paramLabel = "N", defaultValue = "0",
+            description = "Stop after N frames; 0 = until the source ends. Default: ${DEFAULT-VALUE}.")
+    int maxFrames;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", description = "onnx | djl (default: realtime.engine).")
+    String engine;
+
+    @Override
+    public Integer call() {
+        List<String> shortcuts = engine == null ? List.of() : List.of("realtime.engine=" + engine);
+        DeepFerConfig config = configOptions.load(shortcuts);
+        if (maxFrames < 0) {
+            throw new ConfigException("--max-frames " + maxFrames + ": expected 0 (all) or more");
+        }
+        Path modelDir = ModelJobCommand.modelDir(model, "--model", "realtime");
+        ModelBundle bundle = ModelBundle.load(modelDir);
+        Path results = Path.of(config.paths().results());
+        RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(noVideo ? null : out != null ? out
+                : results.resolve("demo.avi"), results.resolve("realtime_frames.jsonl"),
+                results.resolve("realtime_stats.csv"));
+        DeepFerConfig.Realtime rt = config.realtime();
+        try (FaceClassifier classifier = classifier(bundle, rt, config.image().size());
+                FaceDetector detector = FaceDetectors.create(config.detect());
+                FrameSource frames = open()) {
+            FaceCropper cropper = new FaceCropper(classifier.cropSize(), config.detect().cropMargin(),
+                    config.detect().align());
+            FaceTracker tracker = new FaceTracker(rt.trackIou(), rt.maxMissed(),
+                    Smoothing.Factory.of(rt.smoothing(), rt.emaAlpha(), rt.medianWindow()));
+            System.out.printf("realtime: %s, detector %s every %d frame(s), model %s via %s, smoothing %s%n",
+                    frames.describe(), detector.name(), rt.detectEvery(), bundle.modelId(), classifier.engine(),
+                    rt.smoothing());
+            long start = System.nanoTime();
+            RealtimeLoop.Summary s = new RealtimeLoop(detector, cropper, classifier, tracker, rt.detectEvery())
+                    .run(frames, outputs, maxFrames, i -> {
+                        if ((i + 1) % 50 == 0) {
+                            System.out.printf(Locale.ROOT, "  frame %d, %.1f FPS%n", i + 1,
+                                    (i + 1) / ((System.nanoTime() - start) / 1e9));
+                        }
+                    });
+            cropper.release();
+            StageTimes t = s.times();
+            System.out.printf(Locale.ROOT, "%n%d frames in %.1f s: %.1f FPS end to end, frame p50 %.1f ms, p95 %.1f ms;"
+                    + " %d face detections%n", s.frames(), s.seconds(), s.fps(), t.quantile("total", 0.5),
+                    t.quantile("total", 0.95), s.faceDetections());
+            for (String stage : StageTimes.STAGES) {
+                System.out.printf(Locale.ROOT, "  %-10s mean %7.2f ms  p95 %7.2f ms%n", stage, t.mean(stage),
+                        t.quantile(stage, 0.95));
+            }
+            if (outputs.video() != null) {
+                System.out.printf("  video  %s%n", outputs.video());
+            }
+            System.out.printf("  frames %s%n  stats  %s%n", outputs.frames(), outputs.stats());
+        }
+        return 0;
+    }
+
+    private FrameSource open() {
+        if (source.video != null) {
+            return FrameSource.video(source.video);
+        }
+        if (source.camera != null) {
+            return FrameSource.camera(source.camera);
+        }
+        return FrameSource.images(source.images, 10);
+    }
+
+    /** ONNX Runtime on the model's model.onnx, or DJL; says how to export when the file is missing. */
+    private static FaceClassifier classifier(ModelBundle bundle, DeepFerConfig.Realtime rt, int storedSize) {
+        if (rt.engine().equals("djl")) {
+            org.deepfer.predict.PredictJob.useThreads(rt.threads());
+            return new DjlClassifier(bundle, 1.0, storedSize);
+        }
+        Path onnx = bundle.dir().resolve("model.onnx");
+        if (!Files.isRegularFile(onnx)) {
+            throw new ConfigException("realtime.engine is onnx but " + onnx + " does not exist: run"
+                    + " `deepfer export --model " + bundle.dir() + "` first, or use --engine djl");
+        }
+        return new OnnxClassifier(onnx, bundle.classNames(), rt.threads());
+    }
+}
