@@ -268,6 +268,9 @@ public final class ConfigLoader {
             throw new ConfigException("detect.nmsThreshold must be in (0, 1], got " + d.nmsThreshold());
         }
         requireRange("detect.minFaceSize", d.minFaceSize(), 1, 10_000);
+        if (d.maxWidth() != 0 && d.maxWidth() < 16) {
+            throw new ConfigException("detect.maxWidth must be 0 (full size) or at least 16, got " + d.maxWidth());
+        }
         DeepFerConfig.Realtime rt = c.realtime();
         requireRange("realtime.detectEvery", rt.detectEvery(), 1, 1000);
         if (!List.of("none", "ema", "median").contains(rt.smoothing())) {

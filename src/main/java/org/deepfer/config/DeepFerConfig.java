@@ -51,12 +51,13 @@ public record DeepFerConfig(
      * @param haarCascade a Haar cascade XML
      * @param scoreThreshold detections scoring below it are dropped (YuNet, SSD: 0..1)
      * @param nmsThreshold overlap (IoU) above which the weaker of two detections is dropped
-     * @param minFaceSize smallest face side, in pixels of the frame
+     * @param minFaceSize smallest face side, in pixels of the image the detector sees
+     * @param maxWidth frames wider than this are shrunk to it for detection (0 = detect at full size)
      * @param cropMargin margin added on each side of the box before cropping, as a fraction of its size
      * @param align rotate the crop so that the eyes are level, when the detector finds eyes
      */
     public record Detect(String detector, String yunetModel, String ssdModel, String ssdConfig, String haarCascade,
-            double scoreThreshold, double nmsThreshold, int minFaceSize, double cropMargin, boolean align)
+            double scoreThreshold, double nmsThreshold, int minFaceSize, int maxWidth, double cropMargin, boolean align)
             implements Serializable {}
 
     /**

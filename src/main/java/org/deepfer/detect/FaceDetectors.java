@@ -20,6 +20,11 @@ public final class FaceDetectors {
      * @throws ConfigException for an unknown name, or a model file that is missing, naming the key and path
      */
     public static FaceDetector create(String name, DeepFerConfig.Detect conf) {
+        FaceDetector detector = createAtFullSize(name, conf);
+        return conf.maxWidth() > 0 ? new ScaledDetector(detector, conf.maxWidth()) : detector;
+    }
+
+    private static FaceDetector createAtFullSize(String name, DeepFerConfig.Detect conf) {
         return switch (name) {
             case "yunet" -> new YuNetDetector(file("detect.yunetModel", conf.yunetModel()), conf.scoreThreshold(),
                     conf.nmsThreshold(), conf.minFaceSize());

@@ -1,9 +1,6 @@
 package org.deepfer.train.model;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.pooling.Pool;
 
 /**
  * The plan's baseline: four stages of conv3x3-BN-ReLU with 32/64/128/256 filters, each halving the
@@ -29,10 +26,10 @@ final class BaselineCnn {
         // Flatten rather than global pooling: on a 3x3 map, where a feature sits (eyes, mouth)
         // still says something about the expression.
         int denseUnits = spec.channels(DENSE_UNITS);
-        net.add("flatten", Blocks.batchFlattenBlock())
+        net.add("flatten", LayerOp.flatten())
                 .add("dropout", Layers.dropout(spec.dropout()))
                 .add("dense", Layers.linear(denseUnits))
-                .add("relu", Activation.reluBlock());
+                .add("relu", LayerOp.relu());
         return new Backbone(net, denseUnits);
     }
 
@@ -41,8 +38,8 @@ final class BaselineCnn {
         for (int c = 1; c <= CONVS_PER_STAGE; c++) {
             stage.add("conv" + c, Layers.conv(filters, 3, 1))
                     .add("bn" + c, Layers.batchNorm())
-                    .add("relu" + c, Activation.reluBlock());
+                    .add("relu" + c, LayerOp.relu());
         }
-        return stage.add("pool", Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+        return stage.add("pool", LayerOp.maxPool(new Shape(2, 2), new Shape(2, 2)));
     }
 }

@@ -1,7 +1,5 @@
 package org.deepfer.train.model;
 
-import ai.djl.nn.pooling.Pool;
-
 /**
  * EfficientNet-B0 and -B3 (Tan and Le 2019) as torchvision defines them: MBConv blocks with
  * squeeze-and-excitation (squeezing to a quarter of the block's input channels), SiLU, batch norm
@@ -81,7 +79,7 @@ final class EfficientNets {
         int featureChannels =
                 Layers.roundToMultiple(B0_FEATURE_CHANNELS * widthMultiplier, CHANNEL_DIVISOR);
         net.add("final", siluUnit(featureChannels, 1, 1, 1))
-                .add("pool", Pool.globalAvgPool2dBlock());
+                .add("pool", LayerOp.globalAvgPool());
         return new Backbone(net, featureChannels);
     }
 

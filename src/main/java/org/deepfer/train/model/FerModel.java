@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * A built classifier: the full {@link #block()} to hand to {@code Model.setBlock}, and its two
@@ -114,6 +116,15 @@ public final class FerModel {
         fromMap.addAll(layers.subList(last + 1, layers.size()));
         fromMap.add(network.head());
         return new FeatureMapCut(toMap, fromMap);
+    }
+
+    /**
+     * The epsilon batch norm {@code bn} of this model adds to the variance: DJL keeps it private and
+     * checkpoints do not hold it, but folding a batch norm into the convolution before it (ONNX
+     * export) needs it. Empty for a batch norm not built by this package.
+     */
+    public static OptionalDouble batchNormEpsilon(BatchNorm bn) {
+        return Layers.batchNormEpsilon(bn);
     }
 
     /** Length of the feature vector the backbone produces and the head consumes. */

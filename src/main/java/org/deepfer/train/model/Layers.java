@@ -9,6 +9,11 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 
+import java.util.Collections;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.WeakHashMap;
+
 /** The building blocks every architecture here is made of, configured the torchvision way. */
 final class Layers {
 
@@ -17,6 +22,14 @@ final class Layers {
      * 1e-3 is only in torchvision's B5-B7 and the TensorFlow original).
      */
     static final float DEFAULT_BN_EPSILON = 1e-5f;
+
+    /**
+     * The epsilon of every batch norm built here. DJL keeps it private (and checkpoints do not hold
+     * it), but whoever re-expresses a trained network, as the ONNX exporter folds batch norms into
+     * convolutions, needs it. Weak keys: the entry goes with its block.
+     */
+    private static final Map<BatchNorm, Float> BN_EPSILONS =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
     private Layers() {}
 
@@ -49,7 +62,15 @@ final class Layers {
     }
 
     static BatchNorm batchNorm(float epsilon) {
-        return BatchNorm.builder().optEpsilon(epsilon).build();
+        BatchNorm bn = BatchNorm.builder().optEpsilon(epsilon).build();
+        BN_EPSILONS.put(bn, epsilon);
+        return bn;
+    }
+
+    /** The epsilon {@code bn} was built with, if {@link #batchNorm(float)} built it. */
+    static OptionalDouble batchNormEpsilon(BatchNorm bn) {
+        Float epsilon = BN_EPSILONS.get(bn);
+        return epsilon == null ? OptionalDouble.empty() : OptionalDouble.of(epsilon);
     }
 
     static BatchNorm batchNorm() {
@@ -69,8 +90,8 @@ final class Layers {
         return Activation.swish(x, 1f);
     }
 
-    static Block siluBlock() {
-        return Activation.swishBlock(1f);
+    static LayerOp siluBlock() {
+        return LayerOp.silu();
     }
 
     /**

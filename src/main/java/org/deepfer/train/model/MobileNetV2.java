@@ -1,8 +1,5 @@
 package org.deepfer.train.model;
 
-import ai.djl.nn.Activation;
-import ai.djl.nn.pooling.Pool;
-
 /**
  * MobileNetV2 (Sandler et al. 2018) at width 1.0, as torchvision defines it: a conv3x3 stride-2
  * stem, inverted residual blocks (1x1 expansion, depthwise 3x3, linear 1x1 projection, ReLU6), and
@@ -46,7 +43,7 @@ final class MobileNetV2 {
             net.add("stage" + (s + 1), stage);
         }
         net.add("final", relu6Unit(FEATURE_CHANNELS, 1, 1, 1))
-                .add("pool", Pool.globalAvgPool2dBlock());
+                .add("pool", LayerOp.globalAvgPool());
         return new Backbone(net, FEATURE_CHANNELS);
     }
 
@@ -73,6 +70,6 @@ final class MobileNetV2 {
                 stride,
                 groups,
                 Layers.DEFAULT_BN_EPSILON,
-                Activation.relu6Block());
+                LayerOp.relu6());
     }
 }

@@ -20,10 +20,15 @@ import java.util.List;
  * names joined by {@code _}, so we register children directly to get names such as {@code
  * backbone_stage1_block1_conv1_weight}: stable, readable, and equal between two models of the same
  * architecture, which is what loading a backbone by name relies on.
+ *
+ * <p>Public, read-only, for code that walks a built network (the ONNX exporter); only this package
+ * builds one.
  */
-class NamedSequentialBlock extends AbstractBlock {
+public class NamedSequentialBlock extends AbstractBlock {
 
     private final List<Block> layers = new ArrayList<>();
+
+    NamedSequentialBlock() {}
 
     /** Appends {@code layer} under {@code name}, which must be unique within this block. */
     NamedSequentialBlock add(String name, Block layer) {
@@ -33,7 +38,7 @@ class NamedSequentialBlock extends AbstractBlock {
     }
 
     /** The layers in order. */
-    List<Block> layers() {
+    public List<Block> layers() {
         return List.copyOf(layers);
     }
 

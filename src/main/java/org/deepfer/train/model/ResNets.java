@@ -1,8 +1,6 @@
 package org.deepfer.train.model;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.pooling.Pool;
 
 /**
  * ResNet-18 and ResNet-50 as torchvision defines them (He et al. 2016; v1.5: a bottleneck unit
@@ -54,7 +52,7 @@ final class ResNets {
             }
             net.add("stage" + (s + 1), stage);
         }
-        net.add("pool", Pool.globalAvgPool2dBlock());
+        net.add("pool", LayerOp.globalAvgPool());
         return new Backbone(net, inChannels);
     }
 
@@ -63,14 +61,14 @@ final class ResNets {
         if (inputSize >= IMAGENET_STEM_MIN_INPUT) {
             stem.add("conv", Layers.conv(channels, 7, 2))
                     .add("bn", Layers.batchNorm())
-                    .add("relu", Activation.reluBlock())
+                    .add("relu", LayerOp.relu())
                     .add(
                             "pool",
-                            Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
+                            LayerOp.maxPool(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
         } else {
             stem.add("conv", Layers.conv(channels, 3, 2))
                     .add("bn", Layers.batchNorm())
-                    .add("relu", Activation.reluBlock());
+                    .add("relu", LayerOp.relu());
         }
         return stem;
     }
@@ -80,7 +78,7 @@ final class ResNets {
         ResidualBlock block = new ResidualBlock();
         block.add("conv1", Layers.conv(width, 3, stride))
                 .add("bn1", Layers.batchNorm())
-                .add("relu1", Activation.reluBlock())
+                .add("relu1", LayerOp.relu())
                 .add("conv2", Layers.conv(width, 3, 1))
                 .add("bn2", Layers.batchNorm());
         return withShortcut(block, inChannels, width, stride);
@@ -91,10 +89,10 @@ final class ResNets {
         ResidualBlock block = new ResidualBlock();
         block.add("conv1", Layers.conv(width, 1, 1))
                 .add("bn1", Layers.batchNorm())
-                .add("relu1", Activation.reluBlock())
+                .add("relu1", LayerOp.relu())
                 .add("conv2", Layers.conv(width, 3, stride))
                 .add("bn2", Layers.batchNorm())
-                .add("relu2", Activation.reluBlock())
+                .add("relu2", LayerOp.relu())
                 .add("conv3", Layers.conv(width * BOTTLENECK_EXPANSION, 1, 1))
                 .add("bn3", Layers.batchNorm());
         return withShortcut(block, inChannels, width * BOTTLENECK_EXPANSION, stride);
@@ -109,6 +107,6 @@ final class ResNets {
                             .add("conv", Layers.conv(outChannels, 1, stride))
                             .add("bn", Layers.batchNorm()));
         }
-        return block.withActivationAfterSum(Activation::relu);
+        return block.withActivationAfterSum(LayerOp.relu());
     }
 }

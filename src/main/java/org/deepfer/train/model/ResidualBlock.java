@@ -9,7 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import java.util.function.UnaryOperator;
+import java.util.Optional;
 
 /**
  * A residual unit: its layers, plus a shortcut (identity unless a projection is given) added to
@@ -18,12 +18,17 @@ import java.util.function.UnaryOperator;
  * <p>With a drop-path rate, training randomly replaces the layers' output by zero for whole samples
  * and rescales the survivors (stochastic depth, as EfficientNet trains); inference always uses the
  * full sum.
+ *
+ * <p>Public, read-only, for code that walks a built network (the ONNX exporter); only this package
+ * builds one.
  */
-class ResidualBlock extends NamedSequentialBlock {
+public class ResidualBlock extends NamedSequentialBlock {
 
     private Block shortcut;
-    private UnaryOperator<NDArray> activationAfterSum = UnaryOperator.identity();
+    private LayerOp activationAfterSum;
     private float dropPathRate;
+
+    ResidualBlock() {}
 
     /** Uses {@code projection} instead of the identity on the shortcut path. */
     ResidualBlock withShortcut(Block projection) {
@@ -34,10 +39,22 @@ class ResidualBlock extends NamedSequentialBlock {
 
     /**
      * Applies {@code activation} to the sum (ResNet's ReLU); none by default (linear bottleneck).
+     * Not a child block: it has no parameters, and adding a child would change the checkpoint
+     * layout.
      */
-    ResidualBlock withActivationAfterSum(UnaryOperator<NDArray> activation) {
+    ResidualBlock withActivationAfterSum(LayerOp activation) {
         activationAfterSum = activation;
         return this;
+    }
+
+    /** The projection on the shortcut path; empty for the identity. */
+    public Optional<Block> shortcut() {
+        return Optional.ofNullable(shortcut);
+    }
+
+    /** The activation applied to the sum; empty for none. */
+    public Optional<LayerOp> activationAfterSum() {
+        return Optional.ofNullable(activationAfterSum);
     }
 
     /** Drops the residual branch of a sample with probability {@code rate} during training. */
@@ -63,7 +80,8 @@ class ResidualBlock extends NamedSequentialBlock {
                 shortcut == null
                         ? inputs.head()
                         : shortcut.forward(parameterStore, inputs, training, params).head();
-        return new NDList(activationAfterSum.apply(residual.add(identity)));
+        NDArray sum = residual.add(identity);
+        return new NDList(activationAfterSum == null ? sum : activationAfterSum.apply(sum));
     }
 
     /** Per-sample 0 or 1/(1-rate), broadcast over channels and pixels. */

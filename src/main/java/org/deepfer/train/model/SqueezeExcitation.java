@@ -15,8 +15,12 @@ import ai.djl.util.PairList;
 /**
  * Squeeze-and-excitation: rescales each channel by a gate computed from the globally pooled input
  * (pool, 1x1 conv down to {@code squeezeChannels}, SiLU, 1x1 conv back up, sigmoid).
+ *
+ * <p>Public, read-only, for code that walks a built network: the ONNX exporter rebuilds exactly
+ * this computation from {@link #reduce()} and {@link #expand()}, so a change here must be made
+ * there too (its parity test fails otherwise).
  */
-final class SqueezeExcitation extends AbstractBlock {
+public final class SqueezeExcitation extends AbstractBlock {
 
     private final Conv2d reduce;
     private final Conv2d expand;
@@ -27,6 +31,16 @@ final class SqueezeExcitation extends AbstractBlock {
         // Registered by name directly, as in NamedSequentialBlock, for readable parameter names.
         children.add("reduce", reduce);
         children.add("expand", expand);
+    }
+
+    /** The 1x1 convolution (with bias) from the pooled channels down to the squeeze channels. */
+    public Conv2d reduce() {
+        return reduce;
+    }
+
+    /** The 1x1 convolution (with bias) from the squeeze channels back up to the gate. */
+    public Conv2d expand() {
+        return expand;
     }
 
     @Override

@@ -1,9 +1,6 @@
 package org.deepfer.train.model;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.pooling.Pool;
 
 /**
  * A VGG-style network for 48x48 faces after Khaireddin and Chen, "Facial Emotion Recognition: State
@@ -32,18 +29,18 @@ final class VggFer {
             for (int c = 1; c <= 2; c++) {
                 stage.add("conv" + c, Layers.conv(spec.channels(STAGE_FILTERS[s]), 3, 1))
                         .add("bn" + c, Layers.batchNorm())
-                        .add("relu" + c, Activation.reluBlock());
+                        .add("relu" + c, LayerOp.relu());
             }
-            stage.add("pool", Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+            stage.add("pool", LayerOp.maxPool(new Shape(2, 2), new Shape(2, 2)));
             net.add("stage" + (s + 1), stage);
         }
         int fcUnits = spec.channels(FC_UNITS);
-        net.add("flatten", Blocks.batchFlattenBlock())
+        net.add("flatten", LayerOp.flatten())
                 .add("fc1", Layers.linear(fcUnits))
-                .add("relu1", Activation.reluBlock())
+                .add("relu1", LayerOp.relu())
                 .add("dropout", Layers.dropout(spec.dropout()))
                 .add("fc2", Layers.linear(fcUnits))
-                .add("relu2", Activation.reluBlock());
+                .add("relu2", LayerOp.relu());
         return new Backbone(net, fcUnits);
     }
 }

@@ -1,0 +1,55 @@
+package org.deepfer.export;
+
+import ai.onnx.proto.OnnxMl;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import org.deepfer.run.Reports;
+import org.deepfer.run.RunContext;
+
+/**
+ * An exported model in memory: the ONNX model and its sidecar, ready to be checked (ONNX Runtime can
+ * run {@link #bytes()} directly) and then written.
+ *
+ * @param model the ONNX model
+ * @param sidecar what goes into {@code <file>.onnx.json}, completed by {@link #write}
+ */
+public record ExportedModel(OnnxMl.ModelProto model, OnnxSidecar sidecar) {
+
+    /** The {@code .onnx} file's contents. */
+    public byte[] bytes() {
+        return model.toByteArray();
+    }
+
+    /** Where the sidecar of {@code onnxFile} goes: the same name with {@code .json} appended. */
+    public static Path sidecarFile(Path onnxFile) {
+        return onnxFile.resolveSibling(onnxFile.getFileName() + ".json");
+    }
+
+    /**
+     * Writes {@code onnxFile} and its sidecar, each atomically, replacing earlier ones.
+     *
+     * @param run the run doing it, recorded in the sidecar and given both files as outputs; null for
+     *     none
+     * @param verification the check made before writing, or null if none was made
+     * @return the sidecar as written
+     */
+    public OnnxSidecar write(Path onnxFile, RunContext run, OnnxSidecar.Verification verification) {
+        byte[] bytes = bytes();
+        Reports.writeBytes(run, onnxFile, bytes);
+        OnnxSidecar written = sidecar.written(sha256(bytes), Instant.now().toString(),
+                run == null ? null : run.runId(), verification);
+        Reports.writeJson(run, sidecarFile(onnxFile), written);
+        return written;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}

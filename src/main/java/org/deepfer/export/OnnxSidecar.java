@@ -1,0 +1,79 @@
+package org.deepfer.export;
+
+import java.util.List;
+
+/**
+ * What a consumer of an exported model needs besides the {@code .onnx} file, and where the file
+ * came from; written next to it as {@code <file>.onnx.json}. The same facts are in the ONNX model's
+ * own metadata, but a consumer can read this one without an ONNX library.
+ *
+ * @param modelId the model directory's name (the training run's model id)
+ * @param architecture the architecture name ({@code resnet18}, ...)
+ * @param width its channel multiplier
+ * @param classes class names in the order of the output's columns
+ * @param input the graph's input: raw gray pixels
+ * @param output the graph's output: class probabilities
+ * @param networkInput channels and side of what the network itself sees, after the graph's own
+ *     preprocessing
+ * @param preprocessing the preprocessing steps the graph performs before the network, in order
+ * @param normalization the mean and std (0..1 scale) the graph normalizes with, as in training
+ * @param temperature T of the graph's {@code softmax(logits / T)}; 1 leaves the scores as trained
+ * @param opset the ONNX opset the graph imports
+ * @param irVersion the ONNX IR version of the file
+ * @param producer who wrote the file ({@value OnnxExporter#PRODUCER})
+ * @param exporterVersion {@link OnnxExporter#VERSION}
+ * @param onnxSha256 SHA-256 of the {@code .onnx} file, hex
+ * @param exportedAt when, ISO-8601 UTC
+ * @param exportedBy the run that exported it (its provenance is under results/runs/), or null
+ * @param verification how the file compared with DJL when it was written, or null if it was not
+ *     checked
+ */
+public record OnnxSidecar(String modelId, String architecture, double width, List<String> classes, Tensor input,
+        Tensor output, NetworkInput networkInput, List<String> preprocessing, Normalization normalization,
+        double temperature, int opset, long irVersion, String producer, String exporterVersion, String onnxSha256,
+        String exportedAt, String exportedBy, Verification verification) {
+
+    public OnnxSidecar {
+        classes = List.copyOf(classes);
+        preprocessing = List.copyOf(preprocessing);
+    }
+
+    /**
+     * One graph input or output.
+     *
+     * @param name its name in the graph
+     * @param shape dimensions, -1 for the batch dimension (any size)
+     * @param dtype element type
+     * @param layout the meaning of the dimensions
+     * @param values what the values are
+     */
+    public record Tensor(String name, List<Long> shape, String dtype, String layout, String values) {
+        public Tensor {
+            shape = List.copyOf(shape);
+        }
+    }
+
+    /** The input of the network proper: {@code channels} x {@code size} x {@code size}. */
+    public record NetworkInput(int channels, int size) {}
+
+    /** {@code (v / 255 - mean) / std}. */
+    public record Normalization(double mean, double std) {}
+
+    /**
+     * The check {@code deepfer export} makes before writing: random faces through ONNX Runtime and
+     * through DJL as {@code FacePredictor} runs it.
+     *
+     * @param faces how many random 0..255 faces
+     * @param seed their seed
+     * @param maxAbsDiff the largest absolute difference of any class probability
+     * @param top1Agreements faces whose most probable class agreed
+     * @param tolerance the largest difference accepted
+     */
+    public record Verification(int faces, long seed, double maxAbsDiff, int top1Agreements, double tolerance) {}
+
+    /** This sidecar completed with what is known once the file is written. */
+    OnnxSidecar written(String sha256, String at, String by, Verification check) {
+        return new OnnxSidecar(modelId, architecture, width, classes, input, output, networkInput, preprocessing,
+                normalization, temperature, opset, irVersion, producer, exporterVersion, sha256, at, by, check);
+    }
+}
