@@ -255,6 +255,10 @@ public final class ConfigLoader {
         requireRange("train.epochsFt", t.epochsFt(), 0, 100_000);
         requireRange("train.batchSize", t.batchSize(), 1, 65_536);
         requireRange("train.threads", t.threads(), 0, 1024);
+        if (!(c.train().gradientClipNorm() >= 0)) {
+            throw new ConfigException("train.gradientClipNorm must be 0 (off) or positive, got "
+                    + c.train().gradientClipNorm());
+        }
         requireRange("predict.partitions", c.predict().partitions(), 0, 1_000_000);
         requireRange("predict.threads", c.predict().threads(), 0, 1024);
         DeepFerConfig.Detect d = c.detect();
@@ -288,6 +292,15 @@ public final class ConfigLoader {
             throw new ConfigException("realtime.engine must be onnx or djl, got '" + rt.engine() + "'");
         }
         requireRange("realtime.threads", rt.threads(), 1, 1024);
+        DeepFerConfig.Serve serve = c.serve();
+        if (serve.host() == null || serve.host().isBlank()) {
+            throw new ConfigException("serve.host must be an address to bind, e.g. 127.0.0.1, got '" + serve.host()
+                    + "'");
+        }
+        requireRange("serve.port", serve.port(), 0, 65_535);
+        requireRange("serve.maxFrameBytes", serve.maxFrameBytes(), 1024, 64 << 20);
+        requireRange("serve.maxUploadBytes", serve.maxUploadBytes(), 1024, 256 << 20);
+        requireRange("serve.maxSessions", serve.maxSessions(), 1, 10_000);
         if (!(d.cropMargin() >= 0 && d.cropMargin() <= 1)) {
             throw new ConfigException("detect.cropMargin must be in [0, 1], got " + d.cropMargin());
         }

@@ -23,8 +23,21 @@ public record DeepFerConfig(
         Tune tune,
         Predict predict,
         Detect detect,
-        Realtime realtime)
+        Realtime realtime,
+        Serve serve)
         implements Serializable {
+
+    /**
+     * The web demo ({@code deepfer serve}): a page that sends webcam or file frames to the model.
+     *
+     * @param host address to bind; 127.0.0.1 keeps the demo on this machine
+     * @param port TCP port; 0 = any free port
+     * @param maxFrameBytes largest JPEG frame accepted from the page (larger ones get 413)
+     * @param maxUploadBytes largest uploaded still image (JPEG or PNG) accepted (larger ones get 413)
+     * @param maxSessions clients whose trackers are kept at once; the least recently seen is dropped
+     */
+    public record Serve(String host, int port, int maxFrameBytes, int maxUploadBytes, int maxSessions)
+            implements Serializable {}
 
     /**
      * The single-node real-time loop.
@@ -141,6 +154,7 @@ public record DeepFerConfig(
             double learningRate,
             double momentum,
             double weightDecay,
+            double gradientClipNorm,
             String schedule,
             int warmupEpochs,
             String loss,

@@ -258,6 +258,9 @@ public final class TrainingRun {
                     }
                     rate = schedule.at(step - phaseStart);
                     optimizer.setLearningRate(rate);
+                    if (train.gradientClipNorm() > 0) {
+                        clipGradients(trainer, train.gradientClipNorm());
+                    }
                     trainer.step();
                     step++;
                 }
@@ -308,6 +311,40 @@ public final class TrainingRun {
             }
         }
         return state;
+    }
+
+    /**
+     * Scales every gradient by {@code maxNorm / norm} when the global L2 norm of all gradients exceeds
+     * {@code maxNorm} (in place, before the optimizer reads them); returns the norm before clipping.
+     */
+    static double clipGradients(Trainer trainer, double maxNorm) {
+        List<NDArray> gradients = new ArrayList<>();
+        try {
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : trainer.getModel().getBlock().getParameters()) {
+                NDArray array = p.getValue().getArray();
+                if (p.getValue().requiresGradient() && array.hasGradient()) {
+                    gradients.add(array.getGradient());
+                }
+            }
+            double sumOfSquares = 0;
+            for (NDArray g : gradients) {
+                // Temporaries closed at once: they belong to the parameters' long-lived manager.
+                try (NDArray squared = g.square(); NDArray sum = squared.sum()) {
+                    sumOfSquares += sum.getFloat();
+                }
+            }
+            double norm = Math.sqrt(sumOfSquares);
+            if (norm > maxNorm) {
+                float scale = (float) (maxNorm / norm);
+                for (NDArray g : gradients) {
+                    g.muli(scale);
+                }
+            }
+            return norm;
+        } finally {
+            // The wrappers only; the gradient tensors stay with their parameters.
+            gradients.forEach(NDArray::close);
+        }
     }
 
     private ClassificationMetrics evaluate(Trainer trainer, BatchMaker batches, FaceArrays set, FerLoss loss,
