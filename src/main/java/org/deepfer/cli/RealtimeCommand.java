@@ -126,7 +126,7 @@ final class RealtimeCommand implements Callable<Integer> {
     }
 
     /** ONNX Runtime on the model's model.onnx, or DJL; says how to export when the file is missing. */
-    private static FaceClassifier classifier(ModelBundle bundle, DeepFerConfig.Realtime rt, int storedSize) {
+    static FaceClassifier classifier(ModelBundle bundle, DeepFerConfig.Realtime rt, int storedSize) {
         if (rt.engine().equals("djl")) {
             org.deepfer.predict.PredictJob.useThreads(rt.threads());
             return new DjlClassifier(bundle, 1.0, storedSize);

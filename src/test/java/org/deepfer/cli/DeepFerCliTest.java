@@ -46,7 +46,7 @@ class DeepFerCliTest {
     @Test
     void everySubcommandHasHelp() {
         for (String command : List.of("generate-sample", "ingest", "audit", "augment", "pipeline", "train", "sweep", "tune",
-                "predict", "evaluate", "robustness", "explain", "ensemble", "report", "export", "realtime")) {
+                "predict", "evaluate", "robustness", "explain", "ensemble", "report", "export", "realtime", "serve")) {
             Outcome o = run(command, "--help");
             assertEquals(0, o.code(), command);
             assertTrue(o.out().contains("Usage: deepfer " + command), o.out());
