@@ -1,20 +1,31 @@
 package org.deepfer.cli;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.evaluate.ModelCalibration;
+import org.deepfer.export.CalibrationFaces;
 import org.deepfer.export.ExportedModel;
+import org.deepfer.export.Int8Quantizer;
 import org.deepfer.export.OnnxExporter;
 import org.deepfer.export.OnnxParity;
+import org.deepfer.export.OnnxRunner;
 import org.deepfer.export.OnnxSidecar;
 import org.deepfer.predict.ModelBundle;
 import org.deepfer.run.RunContext;
+import org.deepfer.spark.SparkSessions;
+import org.deepfer.tables.Warehouse;
 import org.deepfer.train.model.FerModel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -23,7 +34,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code deepfer export}: a trained model as an ONNX file for ONNX Runtime, checked against DJL
- * before it is written. Needs no Spark session.
+ * before it is written; with {@code --int8}, also its int8 quantization, calibrated on real faces
+ * and checked against the fp32 file. Needs a Spark session only to read calibration faces from the
+ * faces table.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Export a trained model directory as ONNX (opset " + OnnxExporter.OPSET + ") for ONNX Runtime:",
@@ -32,8 +45,19 @@ import picocli.CommandLine.Option;
             "temperature are in the graph. Random faces go through ONNX Runtime and DJL",
             "first: if any probability differs by more than 1e-4, nothing is written.",
             "Writes <model>/model.onnx (or --out) and model.onnx.json beside it: classes,",
-            "input shape, normalization, temperature, the check and provenance."})
+            "input shape, normalization, temperature, the check and provenance.",
+            "With --int8, also model.int8.onnx (+ .json): weights int8 per channel, activations",
+            "uint8 with ranges measured on real training faces; ONNX Runtime runs its convolutions",
+            "as QLinearConv. It is checked against model.onnx on " + ExportCommand.INT8_CHECK_FACES
+                    + " other faces and not written",
+            "if fewer than " + ExportCommand.INT8_MIN_AGREEMENT_PERCENT + "% of them keep their most probable class."})
 final class ExportCommand implements Callable<Integer> {
+    /** Faces after the calibration sample on which the int8 model is compared with fp32. */
+    static final int INT8_CHECK_FACES = 256;
+    /** The least share of those faces whose most probable class int8 must keep, in percent. */
+    static final int INT8_MIN_AGREEMENT_PERCENT = 90;
+    static final int DEFAULT_CALIBRATION_FACES = 512;
+
     @Mixin
     ConfigOptions configOptions;
 
@@ -69,8 +93,29 @@ final class ExportCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "ONNX Runtime threads for the check; 0 = its default. Default: ${DEFAULT-VALUE}.")
+            description = "ONNX Runtime threads for the checks and calibration; 0 = its default."
+                    + " Default: ${DEFAULT-VALUE}.")
     int threads;
+
+    @Option(names = "--int8",
+            description = "Also write the int8 model (model.int8.onnx beside the fp32 file, and its sidecar).")
+    boolean int8;
+
+    @Option(names = "--calibration-faces", paramLabel = "N",
+            description = "Faces the int8 activation ranges are measured on: the first N of the training split"
+                    + " of the faces table at paths.warehouse in xxhash64(id) order (or of --calibration-dir)."
+                    + " Default: " + DEFAULT_CALIBRATION_FACES + ".")
+    Integer calibrationFaces;
+
+    @Option(names = "--calibration-dir", paramLabel = "DIR",
+            description = "Calibrate on the images under DIR (any depth; .jpg, .png, .bmp; a fixed shuffle)"
+                    + " instead of the faces table; needs no Spark.")
+    Path calibrationDir;
+
+    @Option(names = "--int8-ranges", paramLabel = "METHOD", defaultValue = "min-max",
+            description = "How activation ranges are measured: min-max, or percentile (the middle "
+                    + Int8Quantizer.DEFAULT_PERCENTILE_TEXT + " of the values). Default: ${DEFAULT-VALUE}.")
+    String int8Ranges;
 
     @Override
     public Integer call() {
@@ -82,13 +127,20 @@ final class ExportCommand implements Callable<Integer> {
         if (threads < 0) {
             throw new ConfigException("--threads " + threads + ": expected 0 (default) or more");
         }
+        Int8Quantizer.Settings int8Settings = int8Settings();
         Path file = out != null ? out.toAbsolutePath() : bundle.dir().resolve("model.onnx");
         DeepFerConfig config = configOptions.load(new ArrayList<>());
         RunContext run = RunContext.start("export", config);
         try {
-            OnnxSidecar written = export(bundle, temperature, file, run);
+            Checked fp32 = export(bundle, temperature, run);
+            OnnxSidecar written = fp32.exported().write(file, run, fp32.verification());
+            OnnxSidecar int8Written = int8
+                    ? exportInt8(fp32.exported(), written, file, int8Settings, config, run) : null;
             run.finish(null);
             print(written, file, run);
+            if (int8Written != null) {
+                printInt8(int8Written, file);
+            }
             return 0;
         } catch (RuntimeException e) {
             run.finish(e);
@@ -96,7 +148,11 @@ final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    private OnnxSidecar export(ModelBundle bundle, double temperature, Path file, RunContext run) {
+    /** An fp32 export and how it compared with DJL. */
+    private record Checked(ExportedModel exported, OnnxSidecar.Verification verification) {}
+
+    /** The fp32 export, checked against DJL. */
+    private Checked export(ModelBundle bundle, double temperature, RunContext run) {
         OnnxExporter exporter = new OnnxExporter(OnnxExporter.Settings.of(bundle, temperature));
         ExportedModel exported;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -114,8 +170,105 @@ final class ExportCommand implements Callable<Integer> {
                     + " %.0g; top-1 agreed on %d); nothing was written", bundle.dir(), check.faces(), seed,
                     check.maxAbsDiff(), OnnxParity.TOLERANCE, check.top1Agreements()));
         }
-        return exported.write(file, run, new OnnxSidecar.Verification(check.faces(), seed, check.maxAbsDiff(),
+        return new Checked(exported, new OnnxSidecar.Verification(check.faces(), seed, check.maxAbsDiff(),
                 check.top1Agreements(), OnnxParity.TOLERANCE));
+    }
+
+    /**
+     * Quantizes {@code fp32} on real faces, compares it with fp32 on the faces after the
+     * calibration sample, and writes it beside {@code fp32File} if it agrees well enough.
+     */
+    private OnnxSidecar exportInt8(ExportedModel fp32, OnnxSidecar fp32Written, Path fp32File,
+            Int8Quantizer.Settings settings, DeepFerConfig config, RunContext run) {
+        int size = Math.toIntExact(fp32Written.input().shape().get(2));
+        int count = calibrationFaces != null ? calibrationFaces : DEFAULT_CALIBRATION_FACES;
+        CalibrationFaces.Sample sample = run.time("calibration-faces",
+                () -> calibrationSample(config, run, count + INT8_CHECK_FACES, size));
+        List<byte[]> calibration = sample.first(count);
+        String calibrationSource = sample.source() + ": the first " + calibration.size();
+        List<byte[]> check = sample.after(count);
+        String checkSource = sample.source() + ": the " + check.size() + " after the calibration faces";
+        if (check.isEmpty()) {
+            check = calibration;
+            checkSource = calibrationSource + ", the calibration faces themselves (there were no others)";
+        }
+        Int8Quantizer.Result quantized = run.time("quantize",
+                () -> new Int8Quantizer(settings).quantizeGray(fp32.model(), calibration));
+        List<byte[]> checkFaces = check;
+        OnnxParity.Result agreement = run.time("int8-check", () -> compare(fp32.bytes(), quantized.bytes(),
+                checkFaces));
+        run.fact("int8Top1Agreements", agreement.top1Agreements() + "/" + agreement.faces());
+        run.fact("int8MaxAbsProbabilityDiff", agreement.maxAbsDiff());
+        run.fact("int8MeanAbsProbabilityDiff", agreement.meanAbsDiff());
+        double minAgreement = INT8_MIN_AGREEMENT_PERCENT / 100.0;
+        if (agreement.top1Agreements() < minAgreement * agreement.faces()) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "the int8 model of %s failed its check: its"
+                    + " most probable class agreed with fp32 on %d of %d faces (%s), fewer than %d%%; max |p_int8 -"
+                    + " p_fp32| = %.3g; %s was written, its int8 model was not", fp32Written.modelId(),
+                    agreement.top1Agreements(), agreement.faces(), checkSource, INT8_MIN_AGREEMENT_PERCENT,
+                    agreement.maxAbsDiff(), fp32File));
+        }
+        OnnxSidecar.Quantization how = new OnnxSidecar.Quantization(Int8Quantizer.FORMAT
+                + ": weights int8 symmetric per output channel, activations uint8 asymmetric per tensor",
+                settings.describe(), quantized.calibrationFaces(), calibrationSource, quantized.quantizedOps(),
+                fp32File.getFileName().toString(), fp32Written.onnxSha256(), new OnnxSidecar.Agreement(
+                        agreement.faces(), checkSource, agreement.top1Agreements(), agreement.maxAbsDiff(),
+                        agreement.meanAbsDiff(), minAgreement));
+        return fp32.int8(quantized.model(), how).write(ExportedModel.int8File(fp32File), run, null);
+    }
+
+    /** {@code count} faces from --calibration-dir, or else from the faces table (through Spark). */
+    private CalibrationFaces.Sample calibrationSample(DeepFerConfig config, RunContext run, int count, int size) {
+        if (calibrationDir != null) {
+            try {
+                return CalibrationFaces.fromFolder(calibrationDir, count, size);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--calibration-dir " + calibrationDir + ": " + e.getMessage(), e);
+            }
+        }
+        SparkSession spark;
+        try {
+            spark = SparkSessions.create(config, "export");
+        } catch (IllegalAccessError e) {
+            throw new ConfigException("reading calibration faces from the faces table needs Spark, and Spark needs"
+                    + " Java's module openings (" + e.getMessage() + "): run export through ./spark-submit.sh,"
+                    + " or give --calibration-dir <image folder>", e);
+        }
+        return CalibrationFaces.fromTable(new Warehouse(spark, config.paths().warehouse(), run), count, size);
+    }
+
+    /** Probabilities of both models on {@code faces}, compared. */
+    private OnnxParity.Result compare(byte[] fp32, byte[] int8, List<byte[]> faces) {
+        float[][] reference;
+        try (OnnxRunner runner = OnnxRunner.open(fp32, threads)) {
+            reference = runner.probabilitiesOfGray(faces);
+        }
+        try (OnnxRunner runner = OnnxRunner.open(int8, threads)) {
+            return OnnxParity.compare(reference, runner.probabilitiesOfGray(faces));
+        }
+    }
+
+    /** The quantizer's settings from the options; null without --int8 (whose options then must not be given). */
+    private Int8Quantizer.Settings int8Settings() {
+        if (!int8) {
+            if (calibrationFaces != null || calibrationDir != null) {
+                throw new ConfigException((calibrationDir != null ? "--calibration-dir" : "--calibration-faces")
+                        + " only applies to the int8 model; add --int8");
+            }
+            return null;
+        }
+        if (calibrationFaces != null && calibrationFaces < 1) {
+            throw new ConfigException("--calibration-faces " + calibrationFaces + ": expected 1 or more");
+        }
+        Int8Quantizer.RangeMethod method;
+        try {
+            method = Int8Quantizer.RangeMethod.parse(int8Ranges);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--int8-ranges: " + e.getMessage(), e);
+        }
+        Int8Quantizer.Settings defaults = Int8Quantizer.Settings.defaults();
+        return new Int8Quantizer.Settings(method, Int8Quantizer.DEFAULT_PERCENTILE, defaults.quantizeAdd(),
+                defaults.batchSize(), threads);
     }
 
     private ModelBundle bundle() {
@@ -164,5 +317,27 @@ final class ExportCommand implements Callable<Integer> {
                 s.verification().top1Agreements(), s.verification().faces());
         System.out.printf("  sidecar     %s%n", ExportedModel.sidecarFile(file));
         System.out.printf("  run         %s%n", run.dir());
+    }
+
+    private static void printInt8(OnnxSidecar s, Path fp32File) {
+        Path file = ExportedModel.int8File(fp32File);
+        OnnxSidecar.Quantization q = s.quantization();
+        OnnxSidecar.Agreement a = q.agreement();
+        System.out.printf("%nint8: -> %s (%s)%n", file, q.format());
+        System.out.printf(Locale.ROOT, "  size        %.2f MB (fp32 %.2f MB)%n", megabytes(file), megabytes(fp32File));
+        System.out.printf(Locale.ROOT, "  quantized   %s%n", new TreeMap<>(q.quantizedOps()));
+        System.out.printf(Locale.ROOT, "  calibration %s ranges on %s%n", q.ranges(), q.calibrationSource());
+        System.out.printf(Locale.ROOT, "  check       top-1 agreement with fp32 %d/%d (%.1f%%), max |p_int8 - p_fp32| ="
+                + " %.3g, mean %.3g, on %s%n", a.top1Agreements(), a.faces(), 100.0 * a.top1Agreements() / a.faces(),
+                a.maxAbsDiff(), a.meanAbsDiff(), a.source());
+        System.out.printf("  sidecar     %s%n", ExportedModel.sidecarFile(file));
+    }
+
+    private static double megabytes(Path file) {
+        try {
+            return Files.size(file) / 1e6;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + file, e);
+        }
     }
 }

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Locale;
 import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
 
@@ -21,6 +22,25 @@ public record ExportedModel(OnnxMl.ModelProto model, OnnxSidecar sidecar) {
     /** The {@code .onnx} file's contents. */
     public byte[] bytes() {
         return model.toByteArray();
+    }
+
+    /**
+     * The int8 model made of this export ({@link Int8Quantizer}), whose sidecar is this one's plus
+     * {@code how} it was quantized.
+     */
+    public ExportedModel int8(OnnxMl.ModelProto quantized, OnnxSidecar.Quantization how) {
+        return new ExportedModel(quantized, sidecar.quantized(how));
+    }
+
+    /**
+     * Where the int8 model of {@code onnxFile} goes: {@code model.onnx} gives {@code
+     * model.int8.onnx} beside it.
+     */
+    public static Path int8File(Path onnxFile) {
+        String name = onnxFile.getFileName().toString();
+        String stem = name.toLowerCase(Locale.ROOT).endsWith(".onnx")
+                ? name.substring(0, name.length() - ".onnx".length()) : name;
+        return onnxFile.resolveSibling(stem + ".int8.onnx");
     }
 
     /** Where the sidecar of {@code onnxFile} goes: the same name with {@code .json} appended. */

@@ -278,6 +278,6 @@ public final class OnnxExporter {
                         "class probabilities, softmax(logits / temperature), in the order of classes"),
                 new OnnxSidecar.NetworkInput(spec.inputChannels(), spec.inputSize()), steps,
                 new OnnxSidecar.Normalization(settings.normalization().mean(), settings.normalization().std()),
-                settings.temperature(), OPSET, IR_VERSION, PRODUCER, VERSION, null, null, null, null);
+                settings.temperature(), OPSET, IR_VERSION, PRODUCER, VERSION, null, null, null, null, null);
     }
 }

@@ -21,8 +21,9 @@ public final class OnnxParity {
      * @param faces faces compared
      * @param maxAbsDiff the largest |p_onnx - p_djl| over every face and class
      * @param top1Agreements faces whose most probable class is the same in both
+     * @param meanAbsDiff the mean |p_onnx - p_djl| over every face and class
      */
-    public record Result(int faces, double maxAbsDiff, int top1Agreements) {
+    public record Result(int faces, double maxAbsDiff, int top1Agreements, double meanAbsDiff) {
         /** Whether the probabilities agree to {@link #TOLERANCE}. */
         public boolean withinTolerance() {
             return maxAbsDiff <= TOLERANCE;
@@ -75,6 +76,8 @@ public final class OnnxParity {
                     + " to compare");
         }
         double maxDiff = 0;
+        double sumDiff = 0;
+        long values = 0;
         int agreements = 0;
         for (int i = 0; i < reference.length; i++) {
             if (reference[i].length != candidate[i].length) {
@@ -82,12 +85,15 @@ public final class OnnxParity {
                         + " reference but " + candidate[i].length + " to compare");
             }
             for (int c = 0; c < reference[i].length; c++) {
-                maxDiff = Math.max(maxDiff, Math.abs((double) reference[i][c] - candidate[i][c]));
+                double diff = Math.abs((double) reference[i][c] - candidate[i][c]);
+                maxDiff = Math.max(maxDiff, diff);
+                sumDiff += diff;
+                values++;
             }
             if (FacePredictor.argmax(reference[i]) == FacePredictor.argmax(candidate[i])) {
                 agreements++;
             }
         }
-        return new Result(reference.length, maxDiff, agreements);
+        return new Result(reference.length, maxDiff, agreements, values == 0 ? 0 : sumDiff / values);
     }
 }

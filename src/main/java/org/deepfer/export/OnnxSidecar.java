@@ -1,6 +1,7 @@
 package org.deepfer.export;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a consumer of an exported model needs besides the {@code .onnx} file, and where the file
@@ -26,12 +27,13 @@ import java.util.List;
  * @param exportedAt when, ISO-8601 UTC
  * @param exportedBy the run that exported it (its provenance is under results/runs/), or null
  * @param verification how the file compared with DJL when it was written, or null if it was not
- *     checked
+ *     checked (an int8 file is checked against its fp32 file instead: see {@code quantization})
+ * @param quantization how an int8 file was made from the fp32 one, or null for an fp32 file
  */
 public record OnnxSidecar(String modelId, String architecture, double width, List<String> classes, Tensor input,
         Tensor output, NetworkInput networkInput, List<String> preprocessing, Normalization normalization,
         double temperature, int opset, long irVersion, String producer, String exporterVersion, String onnxSha256,
-        String exportedAt, String exportedBy, Verification verification) {
+        String exportedAt, String exportedBy, Verification verification, Quantization quantization) {
 
     public OnnxSidecar {
         classes = List.copyOf(classes);
@@ -71,9 +73,48 @@ public record OnnxSidecar(String modelId, String architecture, double width, Lis
      */
     public record Verification(int faces, long seed, double maxAbsDiff, int top1Agreements, double tolerance) {}
 
+    /**
+     * How {@code deepfer export --int8} made an int8 file from the fp32 one ({@link Int8Quantizer}).
+     *
+     * @param format {@value Int8Quantizer#FORMAT} and its scheme for weights and activations
+     * @param ranges how activation ranges were measured ({@code min-max}, {@code percentile p})
+     * @param calibrationFaces the faces they were measured on
+     * @param calibrationSource where those faces came from (the table and its version, or the folder)
+     * @param quantizedOps nodes of the fp32 graph that run on 8-bit values, by type
+     * @param fp32File the file name of the fp32 model it was made from
+     * @param fp32Sha256 that file's SHA-256, hex
+     * @param agreement how the int8 file compared with the fp32 one when it was written
+     */
+    public record Quantization(String format, String ranges, int calibrationFaces, String calibrationSource,
+            Map<String, Integer> quantizedOps, String fp32File, String fp32Sha256, Agreement agreement) {
+        public Quantization {
+            quantizedOps = Map.copyOf(quantizedOps);
+        }
+    }
+
+    /**
+     * The int8 model against the fp32 one on real faces the calibration did not see.
+     *
+     * @param faces how many faces
+     * @param source where they came from
+     * @param top1Agreements faces whose most probable class agreed
+     * @param maxAbsDiff the largest |p_int8 - p_fp32| of any class probability
+     * @param meanAbsDiff the mean |p_int8 - p_fp32| over all faces and classes
+     * @param minTop1Agreement the least share of agreeing faces accepted
+     */
+    public record Agreement(int faces, String source, int top1Agreements, double maxAbsDiff, double meanAbsDiff,
+            double minTop1Agreement) {}
+
     /** This sidecar completed with what is known once the file is written. */
     OnnxSidecar written(String sha256, String at, String by, Verification check) {
         return new OnnxSidecar(modelId, architecture, width, classes, input, output, networkInput, preprocessing,
-                normalization, temperature, opset, irVersion, producer, exporterVersion, sha256, at, by, check);
+                normalization, temperature, opset, irVersion, producer, exporterVersion, sha256, at, by, check,
+                quantization);
+    }
+
+    /** The sidecar of an int8 file made from this one's, before it is written. */
+    OnnxSidecar quantized(Quantization how) {
+        return new OnnxSidecar(modelId, architecture, width, classes, input, output, networkInput, preprocessing,
+                normalization, temperature, opset, irVersion, producer, exporterVersion, null, null, null, null, how);
     }
 }

@@ -3,16 +3,23 @@ package org.deepfer.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.deepfer.cli.DeepFer;
 import org.deepfer.evaluate.ModelCalibration;
+import org.deepfer.image.FaceImage;
+import org.deepfer.image.ImageCodec;
 import org.deepfer.run.Reports;
 import org.deepfer.tables.Labels;
 import org.deepfer.train.model.FerModel;
@@ -77,6 +84,67 @@ class ExportCommandTest {
         assertEquals(1.8, Reports.readJson(root.resolve("elsewhere").resolve("fer.onnx.json"), OnnxSidecar.class)
                 .temperature());
         assertFalse(Files.exists(modelDir.resolve("model.onnx")));
+    }
+
+    @Test
+    void int8WritesAQuantizedModelCheckedAgainstFp32OnFacesItWasNotCalibratedOn() throws Exception {
+        // How closely int8 follows a random network is Int8QuantizerTest's business; here one class
+        // wins every face by a wide margin, so that the check passes whatever the rounding.
+        ModelSpec spec = new ModelSpec("resnet18", 1, 48, Labels.count(), 0.3, 0.25);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            FerModel model = TestModels.randomModel(spec, manager, 7);
+            TestModels.scaleHeadToInformativeScores(model, manager, 48, 8, 1);
+            for (Pair<String, Parameter> p : model.head().getParameters()) {
+                if (p.getValue().getType() == Parameter.Type.BIAS) {
+                    p.getValue().getArray().set(new NDIndex(3), p.getValue().getArray().getFloat(3) + 30f);
+                }
+            }
+            TestModels.writeBundle(model, 48, modelDir);
+        }
+        Path faces = root.resolve("faces");
+        List<byte[]> drawn = TestModels.syntheticFaces(24, 48, 4);
+        for (int i = 0; i < drawn.size(); i++) {
+            Path file = faces.resolve(Labels.NAMES.get(i % Labels.count())).resolve("face" + i + ".png");
+            Files.createDirectories(file.getParent());
+            Files.write(file, ImageCodec.encodePng(FaceImage.gray(48, 48, drawn.get(i))));
+        }
+
+        Outcome o = run("export", "--model", modelDir.toString(), "--int8", "--calibration-dir", faces.toString(),
+                "--calibration-faces", "16", "--verify-faces", "4", "--threads", "1", "--set",
+                "paths.results=" + root.resolve("results"));
+
+        assertEquals(0, o.code(), o.err());
+        Path int8 = modelDir.resolve("model.int8.onnx");
+        OnnxSidecar fp32 = Reports.readJson(modelDir.resolve("model.onnx.json"), OnnxSidecar.class);
+        OnnxSidecar s = Reports.readJson(modelDir.resolve("model.int8.onnx.json"), OnnxSidecar.class);
+        assertNull(fp32.quantization());
+        OnnxSidecar.Quantization q = s.quantization();
+        assertEquals("min-max", q.ranges());
+        assertEquals(16, q.calibrationFaces());
+        assertTrue(q.calibrationSource().endsWith("(24 images) in an order shuffled with seed 20240601: the first 16"),
+                q.calibrationSource());
+        assertEquals(20, q.quantizedOps().get("Conv"));
+        assertEquals("model.onnx", q.fp32File());
+        assertEquals(fp32.onnxSha256(), q.fp32Sha256());
+        assertEquals(8, q.agreement().faces());
+        assertTrue(q.agreement().top1Agreements() >= 0.9 * 8, q.agreement().toString());
+        assertEquals(0.9, q.agreement().minTop1Agreement());
+        assertNull(s.verification());
+        assertEquals(fp32.classes(), s.classes());
+        assertTrue(Files.size(int8) < 0.35 * Files.size(modelDir.resolve("model.onnx")));
+        assertTrue(o.out().contains("top-1 agreement with fp32 "), o.out());
+        try (OnnxRunner runner = OnnxRunner.open(int8, 1)) {
+            assertTrue(runner.metadata().get("quantization").startsWith("int8 QDQ"), runner.metadata().toString());
+        }
+    }
+
+    @Test
+    void calibrationOptionsWithoutInt8AreAUsageError() {
+        Outcome o = run("export", "--model", modelDir.toString(), "--calibration-faces", "64", "--set",
+                "paths.results=" + root.resolve("results"));
+
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--calibration-faces only applies to the int8 model; add --int8"), o.err());
     }
 
     @Test

@@ -11,14 +11,17 @@ import ai.djl.util.Pair;
 import java.io.DataOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.deepfer.augment.AugmentJob;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.image.FaceImage;
 import org.deepfer.predict.ModelBundle;
 import org.deepfer.run.Reports;
+import org.deepfer.sample.SyntheticFaces;
 import org.deepfer.tables.Labels;
 import org.deepfer.train.BatchMaker;
 import org.deepfer.train.model.FerModel;
@@ -79,18 +82,66 @@ final class TestModels {
      */
     static void scaleHeadToInformativeScores(FerModel model, NDManager manager, int faceSize, int count,
             long seed) {
+        scaleHeadToInformativeScores(model, manager, faceSize, OnnxParity.randomFaces(count, faceSize, seed));
+    }
+
+    private static float[] scores(FerModel model, NDManager scratch, int faceSize, List<byte[]> faces) {
         ModelSpec spec = model.spec();
+        int count = faces.size();
         int perFace = spec.inputChannels() * spec.inputSize() * spec.inputSize();
         float[] data = new float[count * perFace];
-        List<byte[]> faces = OnnxParity.randomFaces(count, faceSize, seed);
         AugmentJob.Normalization norm = normalization(faceSize);
         for (int k = 0; k < count; k++) {
             BatchMaker.writeInput(FaceImage.gray(faceSize, faceSize, faces.get(k)), spec.inputSize(),
                     spec.inputChannels(), (float) norm.mean(), (float) norm.std(), data, k * perFace);
         }
+        return model.block().forward(new ParameterStore(scratch, false),
+                new NDList(scratch.create(data, spec.inputShape(count))), false).singletonOrThrow().toFloatArray();
+    }
+
+    /**
+     * Shifts and rescales the classifier so that, over {@code faces} ({@code faceSize}² gray pixels
+     * each), every class score has mean 0 and standard deviation {@value #SCORE_STD}: the most
+     * probable class then changes from face to face, as a trained model's does. A random network
+     * tends to favour one class for every face, and a comparison of top-1 classes would check nothing.
+     */
+    static void spreadScoresAcrossFaces(FerModel model, NDManager manager, int faceSize, List<byte[]> faces) {
+        int classes = model.spec().classes();
+        int count = faces.size();
         try (NDManager scratch = manager.newSubManager()) {
-            float[] scores = model.block().forward(new ParameterStore(scratch, false),
-                    new NDList(scratch.create(data, spec.inputShape(count))), false).singletonOrThrow().toFloatArray();
+            float[] scores = scores(model, scratch, faceSize, faces);
+            double[] mean = new double[classes];
+            for (int k = 0; k < count; k++) {
+                for (int c = 0; c < classes; c++) {
+                    mean[c] += scores[k * classes + c] / count;
+                }
+            }
+            double variance = 0;
+            for (int k = 0; k < count; k++) {
+                for (int c = 0; c < classes; c++) {
+                    double d = scores[k * classes + c] - mean[c];
+                    variance += d * d / (count * classes);
+                }
+            }
+            float factor = (float) (SCORE_STD / Math.sqrt(variance));
+            for (Pair<String, Parameter> p : model.head().getParameters()) {
+                NDArray values = p.getValue().getArray();
+                values.muli(factor);
+                if (p.getValue().getType() == Parameter.Type.BIAS) {
+                    float[] shift = new float[classes];
+                    for (int c = 0; c < classes; c++) {
+                        shift[c] = (float) (factor * mean[c]);
+                    }
+                    values.subi(scratch.create(shift));
+                }
+            }
+        }
+    }
+
+    private static void scaleHeadToInformativeScores(FerModel model, NDManager manager, int faceSize,
+            List<byte[]> faces) {
+        try (NDManager scratch = manager.newSubManager()) {
+            float[] scores = scores(model, scratch, faceSize, faces);
             double mean = 0;
             for (float v : scores) {
                 mean += v / scores.length;
@@ -104,6 +155,19 @@ final class TestModels {
                 p.getValue().getArray().muli(factor);
             }
         }
+    }
+
+    /**
+     * {@code count} procedural faces of {@code size}² ({@link SyntheticFaces}), expressions in turn:
+     * real structure (edges, smooth shading) rather than noise, as calibration faces have.
+     */
+    static List<byte[]> syntheticFaces(int count, int size, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<byte[]> faces = new ArrayList<>(count);
+        for (int f = 0; f < count; f++) {
+            faces.add(SyntheticFaces.draw(f % SyntheticFaces.EXPRESSION_COUNT, size, random).pixels());
+        }
+        return faces;
     }
 
     /** A model directory as training writes it, holding {@code model}'s parameters. */
