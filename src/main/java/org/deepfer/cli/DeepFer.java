@@ -3,6 +3,7 @@ package org.deepfer.cli;
 import org.apache.spark.sql.SparkSession;
 import org.deepfer.config.ConfigException;
 import org.deepfer.ingest.IngestException;
+import org.deepfer.pipeline.PipelineLock;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +18,8 @@ import picocli.CommandLine.Command;
 public final class DeepFer implements Runnable {
     /** Exit code for bad input or config: the message says what to fix, no stack trace needed. */
     static final int USAGE_ERROR = 2;
+    /** Exit code when another pipeline holds the warehouse's lock: try again later (sysexits' EX_TEMPFAIL). */
+    static final int BUSY = 75;
 
     @Override
     public void run() {
@@ -30,6 +33,10 @@ public final class DeepFer implements Runnable {
             if (e instanceof ConfigException || e instanceof IngestException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return USAGE_ERROR;
+            }
+            if (e instanceof PipelineLock.HeldException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return BUSY;
             }
             throw e;
         });

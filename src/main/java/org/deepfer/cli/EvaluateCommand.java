@@ -58,7 +58,10 @@ final class EvaluateCommand extends ModelJobCommand {
 
     @Override
     void execute(Warehouse warehouse) {
-        EvaluateJob.Result r = new EvaluateJob(warehouse, options).run();
+        print(new EvaluateJob(warehouse, options).run(), warehouse);
+    }
+
+    static void print(EvaluateJob.Result r, Warehouse warehouse) {
         Evaluation e = r.evaluation();
         System.out.printf("%nevaluate: model %s on the %s split of faces version %d, tta %s%n%n", r.modelId(),
                 r.split(), r.inputVersion(), r.tta());

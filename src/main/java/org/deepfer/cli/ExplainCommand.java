@@ -49,7 +49,10 @@ final class ExplainCommand extends ModelJobCommand {
 
     @Override
     void execute(Warehouse warehouse) {
-        ExplainJob.Result r = new ExplainJob(warehouse, options).run();
+        print(new ExplainJob(warehouse, options).run());
+    }
+
+    static void print(ExplainJob.Result r) {
         System.out.printf("%nexplain: model %s, %d faces (%s split, faces version %d)%n", r.modelId(), r.faces().size(),
                 r.split(), r.inputVersion());
         for (Path p : r.galleries()) {

@@ -27,6 +27,7 @@ import org.deepfer.run.RunContext;
 import org.deepfer.spark.SparkSessions;
 import org.deepfer.tables.Warehouse;
 import org.deepfer.train.model.FerModel;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -119,6 +120,23 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return run(configOptions.load(new ArrayList<>()));
+    }
+
+    /**
+     * Exports {@code modelDir} as the pipeline's export stage does: {@code model.onnx} beside its
+     * parameters, at the temperature evaluate calibrated (1 if none), checked against DJL.
+     *
+     * @return the ONNX file
+     */
+    static Path exportModel(Path modelDir, DeepFerConfig config) {
+        ExportCommand command = new ExportCommand();
+        new CommandLine(command).parseArgs("--model", modelDir.toString(), "--calibrated");
+        command.run(config);
+        return modelDir.resolve("model.onnx");
+    }
+
+    private int run(DeepFerConfig config) {
         ModelBundle bundle = bundle();
         double temperature = temperature(bundle);
         if (verifyFaces < 1) {
@@ -129,7 +147,6 @@ final class ExportCommand implements Callable<Integer> {
         }
         Int8Quantizer.Settings int8Settings = int8Settings();
         Path file = out != null ? out.toAbsolutePath() : bundle.dir().resolve("model.onnx");
-        DeepFerConfig config = configOptions.load(new ArrayList<>());
         RunContext run = RunContext.start("export", config);
         try {
             Checked fp32 = export(bundle, temperature, run);

@@ -74,7 +74,10 @@ final class RobustnessCommand extends ModelJobCommand {
 
     @Override
     void execute(Warehouse warehouse) {
-        RobustnessJob.Result r = new RobustnessJob(warehouse, options).run();
+        print(new RobustnessJob(warehouse, options).run(), warehouse);
+    }
+
+    static void print(RobustnessJob.Result r, Warehouse warehouse) {
         System.out.printf(Locale.ROOT, "%nrobustness: model %s on %,d faces of the %s split (faces version %d)%n",
                 r.modelId(), r.clean().faces(), r.split(), r.inputVersion());
         System.out.printf(Locale.ROOT, "  %-17s %8s %10s %9s %9s%n", "perturbation", "severity", "level", "accuracy",

@@ -45,7 +45,8 @@ abstract class SparkJobCommand implements Callable<Integer> {
         RunContext run = RunContext.start(jobName(), config);
         LOG.info("[{}] run {} (provenance in {})", jobName(), run.runId(), run.dir());
         SparkSession spark = SparkSessions.create(config, jobName());
-        spark.sparkContext().addSparkListener(new ProgressListener(jobName()));
+        ProgressListener progress = new ProgressListener(jobName());
+        spark.sparkContext().addSparkListener(progress);
         try {
             execute(prepare(new Warehouse(spark, config.paths().warehouse(), run)));
             run.finish(null);
@@ -53,6 +54,9 @@ abstract class SparkJobCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             run.finish(e);
             throw e;
+        } finally {
+            // One JVM may run several commands (tests, the pipeline's export): each reports its own.
+            spark.sparkContext().removeSparkListener(progress);
         }
     }
 

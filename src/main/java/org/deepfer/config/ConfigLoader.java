@@ -298,6 +298,18 @@ public final class ConfigLoader {
                     + "'");
         }
         requireRange("serve.port", serve.port(), 0, 65_535);
+        DeepFerConfig.Pipeline pipeline = c.pipeline();
+        for (String stage : pipeline.stages()) {
+            try {
+                org.deepfer.pipeline.Stage.parse(stage);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("pipeline.stages: " + e.getMessage());
+            }
+        }
+        if (!(pipeline.vacuumRetentionHours() >= 0)) {
+            throw new ConfigException("pipeline.vacuumRetentionHours must be 0 or more, got "
+                    + pipeline.vacuumRetentionHours());
+        }
         requireRange("serve.maxFrameBytes", serve.maxFrameBytes(), 1024, 64 << 20);
         requireRange("serve.maxUploadBytes", serve.maxUploadBytes(), 1024, 256 << 20);
         requireRange("serve.maxSessions", serve.maxSessions(), 1, 10_000);

@@ -24,8 +24,24 @@ public record DeepFerConfig(
         Predict predict,
         Detect detect,
         Realtime realtime,
-        Serve serve)
+        Serve serve,
+        Pipeline pipeline)
         implements Serializable {
+
+    /**
+     * {@code deepfer pipeline}: which stages run, and the Delta upkeep after them.
+     *
+     * @param stages stage names, run in DAG order whatever order they are listed in
+     * @param optimize compact the tables' small files (Delta OPTIMIZE) after the stages
+     * @param vacuum delete data files older versions no longer need (Delta VACUUM) after the stages
+     * @param vacuumRetentionHours versions younger than this stay readable by time travel
+     */
+    public record Pipeline(List<String> stages, boolean optimize, boolean vacuum, double vacuumRetentionHours)
+            implements Serializable {
+        public Pipeline {
+            stages = List.copyOf(stages);
+        }
+    }
 
     /**
      * The web demo ({@code deepfer serve}): a page that sends webcam or file frames to the model.

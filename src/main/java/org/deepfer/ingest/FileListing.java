@@ -13,7 +13,7 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /** Lists every data file under a root on any Hadoop file system, skipping hidden and marker files. */
-final class FileListing {
+public final class FileListing {
     private FileListing() {}
 
     /**
@@ -22,12 +22,28 @@ final class FileListing {
      * (160 s for FER2013's 32 000 files, against 0.5 s this way).
      */
     static List<String> list(String root, Configuration conf) {
-        Path start = new Path(root);
         List<String> files = new ArrayList<>();
+        for (FileStatus status : statuses(root, conf)) {
+            files.add(status.getPath().toString());
+        }
+        return files;
+    }
+
+    /**
+     * What {@link #list} lists, with sizes and modification times; a single file when {@code root}
+     * is one.
+     */
+    public static List<FileStatus> statuses(String root, Configuration conf) {
+        Path start = new Path(root);
+        List<FileStatus> files = new ArrayList<>();
         try {
             FileSystem fs = start.getFileSystem(conf);
             if (fs instanceof LocalFileSystem local) {
                 fs = local.getRawFileSystem();
+            }
+            FileStatus top = fs.getFileStatus(start);
+            if (top.isFile()) {
+                return List.of(top);
             }
             Deque<Path> pending = new ArrayDeque<>();
             pending.push(start);
@@ -40,7 +56,7 @@ final class FileListing {
                     if (status.isDirectory()) {
                         pending.push(status.getPath());
                     } else {
-                        files.add(status.getPath().toString());
+                        files.add(status);
                     }
                 }
             }

@@ -33,6 +33,9 @@ public final class SparkSessions {
         String partitions = Integer.toString(config.spark().shufflePartitions());
         spark.conf().set("spark.sql.shuffle.partitions", partitions);
         spark.conf().set("spark.databricks.delta.snapshotPartitions", partitions);
+        // Delta's VACUUM lists the table folder in this many Spark tasks (10,000 by default: a
+        // minute of task overhead for a table of a few files).
+        spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.parallelism", partitions);
         // Face images are a few KB: Spark's 4 MB open cost would give one task per ~30 files.
         spark.conf().set("spark.sql.files.openCostInBytes", Long.toString(64 * 1024));
         spark.conf().set("spark.sql.files.maxPartitionBytes", Long.toString(16L * 1024 * 1024));
