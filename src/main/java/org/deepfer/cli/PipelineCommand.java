@@ -230,9 +230,9 @@ final class PipelineCommand extends SparkJobCommand {
                 file(out, results.resolve("normalization.json"));
             }
             case TRAIN -> {
-                TrainingRun.Result r = new TrainJob(warehouse, null).run();
-                System.out.printf(Locale.ROOT, "train: %s, %d epochs in %.0fs; best validation accuracy %.4f,"
-                        + " macro-F1 %.4f -> %s%n", config.train().backbone(), r.epochsDone(), r.trainSeconds(),
+                TrainingRun.Result r = TrainCommand.train(warehouse, null);
+                System.out.printf(Locale.ROOT, "train: %s (%s), %d epochs in %.0fs; best validation accuracy %.4f,"
+                        + " macro-F1 %.4f -> %s%n", config.train().backbone(), config.train().engine(), r.epochsDone(), r.trainSeconds(),
                         r.best() == null ? Double.NaN : r.best().valAccuracy(),
                         r.best() == null ? Double.NaN : r.best().valMacroF1(), r.modelDir());
                 out.put(MODEL, r.modelDir().toAbsolutePath().toString());

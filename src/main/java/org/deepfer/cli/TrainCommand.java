@@ -8,16 +8,18 @@ import org.deepfer.config.DeepFerConfig;
 import org.deepfer.tables.Warehouse;
 import org.deepfer.train.TrainJob;
 import org.deepfer.train.TrainingRun;
+import org.deepfer.train.dl4j.Dl4jSparkTrainJob;
 import org.deepfer.train.model.Models;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code deepfer train}: a model trained on the faces table with DJL. */
+/** {@code deepfer train}: a model trained on the faces table with DJL, or with DL4J on Spark. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model on the Delta table 'faces' (train split; validation split for model",
             "selection) with DJL on PyTorch. Plain: --epochs. Transfer learning: --epochs_head N (backbone",
             "frozen) then --epochs_ft M (fine-tuning at a lower rate). Checkpoints every epoch;",
-            "--resume models/<id> continues a run exactly. Writes models/<id>/ and Delta 'training_history'."})
+            "--resume models/<id> continues a run exactly. Writes models/<id>/ and Delta 'training_history'.",
+            "--engine dl4j-spark trains the baseline data-parallel with Deeplearning4j on Spark instead."})
 final class TrainCommand extends SparkJobCommand {
     @Option(names = "--backbone", paramLabel = "NAME",
             description = "baseline | vgg-fer | resnet18 | resnet50 | mobilenetv2 | efficientnet-b0 | efficientnet-b3")
@@ -43,6 +45,10 @@ final class TrainCommand extends SparkJobCommand {
 
     @Option(names = "--pretrained", paramLabel = "PATH", description = "Model directory or .params file to start from.")
     String pretrained;
+
+    @Option(names = "--engine", paramLabel = "ENGINE",
+            description = "djl (one node, GPU when present) | dl4j-spark (DL4J data-parallel Spark training; baseline)")
+    String engine;
 
     @Option(names = "--resume", paramLabel = "MODEL_DIR",
             description = "Continue the run in this model directory from its last checkpoint, with its own config.")
@@ -72,6 +78,7 @@ final class TrainCommand extends SparkJobCommand {
         addIfSet(s, "train.learningRate", learningRate);
         addIfSet(s, "train.device", device);
         addIfSet(s, "train.pretrained", pretrained);
+        addIfSet(s, "train.engine", engine);
         return s;
     }
 
@@ -81,10 +88,10 @@ final class TrainCommand extends SparkJobCommand {
         if (!Models.NAMES.contains(name.toLowerCase(java.util.Locale.ROOT))) {
             throw new ConfigException("train.backbone '" + name + "' is not one of " + Models.NAMES);
         }
-        TrainingRun.Result r = new TrainJob(warehouse, resume).run();
         DeepFerConfig config = warehouse.run().config();
-        System.out.printf("%ntrain: %s, %d epochs in %.0fs%n", config.train().backbone(), r.epochsDone(),
-                r.trainSeconds());
+        TrainingRun.Result r = train(warehouse, resume);
+        System.out.printf("%ntrain: %s (%s), %d epochs in %.0fs%n", config.train().backbone(),
+                config.train().engine(), r.epochsDone(), r.trainSeconds());
         if (r.best() != null) {
             System.out.printf("  best validation (epoch %d): accuracy %.4f, macro-F1 %.4f%n", r.bestEpoch(),
                     r.best().valAccuracy(), r.best().valMacroF1());
@@ -92,5 +99,12 @@ final class TrainCommand extends SparkJobCommand {
         System.out.printf("  model       -> %s (MODEL_CARD.md, curves.png, tensorboard/)%n", r.modelDir());
         System.out.printf("  history     -> %s%n", warehouse.path(TrainJob.HISTORY_TABLE));
         System.out.printf("  run         %s%n", warehouse.run().dir());
+    }
+
+    /** Trains with the engine train.engine names (also the pipeline's train stage). */
+    static TrainingRun.Result train(Warehouse warehouse, Path resume) {
+        return warehouse.run().config().train().engine().equals("dl4j-spark")
+                ? new Dl4jSparkTrainJob(warehouse, resume).run()
+                : new TrainJob(warehouse, resume).run();
     }
 }

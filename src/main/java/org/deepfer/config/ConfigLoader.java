@@ -326,6 +326,10 @@ public final class ConfigLoader {
         requireOneOf("train.classWeights", t.classWeights(), List.of("none", "inverse", "effective"));
         requireOneOf("train.sampler", t.sampler(), List.of("shuffle", "balanced"));
         requireOneOf("train.device", t.device(), List.of("auto", "cpu", "gpu"));
+        requireOneOf("train.engine", t.engine(), DeepFerConfig.Train.ENGINES);
+        if (t.engine().equals("dl4j-spark")) {
+            org.deepfer.train.dl4j.Dl4jSparkTrainJob.checkSupported(t);
+        }
         if (!(t.learningRate() > 0)) {
             throw new ConfigException("train.learningRate must be > 0, got " + t.learningRate());
         }

@@ -187,8 +187,12 @@ public record DeepFerConfig(
             double maxMinutes,
             int threads,
             String device,
-            String modelsDir)
+            String modelsDir,
+            String engine)
             implements Serializable {
+        /** Values of {@code train.engine}: DJL on one node, or DL4J's data-parallel Spark training. */
+        public static final java.util.List<String> ENGINES = java.util.List.of("djl", "dl4j-spark");
+
         public Train {
             excludeFindings = java.util.List.copyOf(excludeFindings);
         }

@@ -1,9 +1,9 @@
 package org.deepfer.train;
 
 /** Learning rate per global step: linear warm-up, then constant or cosine decay to zero. */
-record LearningRateSchedule(double base, long warmupSteps, long totalSteps, boolean cosine) {
+public record LearningRateSchedule(double base, long warmupSteps, long totalSteps, boolean cosine) {
 
-    double at(long step) {
+    public double at(long step) {
         if (warmupSteps > 0 && step < warmupSteps) {
             return base * (step + 1) / warmupSteps;
         }

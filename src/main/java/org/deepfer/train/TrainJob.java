@@ -158,9 +158,18 @@ public final class TrainJob {
             .add("recorded_at", DataTypes.StringType);
 
     private void recordEpoch(String modelId, EpochMetrics m, long facesVersion) {
+        appendHistory(warehouse, modelId, m, facesVersion);
+    }
+
+    /**
+     * Appends one epoch of model {@code modelId} to {@value #HISTORY_TABLE}, as this job does after
+     * every epoch; the DL4J Spark trainer writes its epochs through here too, so both engines fill
+     * the same table with the same schema.
+     */
+    public static void appendHistory(Warehouse warehouse, String modelId, EpochMetrics m, long facesVersion) {
         Row row = RowFactory.create(modelId, m.epoch(), m.phase(), m.learningRate(), m.trainLoss(), m.trainAccuracy(),
                 m.trainMacroF1(), m.valLoss(), m.valAccuracy(), m.valMacroF1(), m.imagesPerSecond(), m.seconds(),
-                facesVersion, run.runId(), Instant.now().toString());
+                facesVersion, warehouse.run().runId(), Instant.now().toString());
         warehouse.append(HISTORY_TABLE, List.of(row), HISTORY_SCHEMA);
     }
 }

@@ -5,10 +5,10 @@ import java.util.List;
 import org.deepfer.plot.LineChart;
 
 /** The loss and accuracy/macro-F1 curves of a run as one PNG. */
-final class TrainingCurves {
+public final class TrainingCurves {
     private TrainingCurves() {}
 
-    static void write(List<EpochMetrics> history, Path file) {
+    public static void write(List<EpochMetrics> history, Path file) {
         double[] epochs = history.stream().mapToDouble(EpochMetrics::epoch).toArray();
         LineChart.Panel loss = new LineChart.Panel("Loss", "epoch", "loss", List.of(
                 new LineChart.Series("train", epochs, history.stream().mapToDouble(EpochMetrics::trainLoss).toArray()),
