@@ -3,7 +3,7 @@
 # one node (train.engine=djl) and DL4J's data-parallel Spark training (train.engine=dl4j-spark,
 # 2 workers with parameter averaging) — printing validation accuracy and seconds per epoch.
 #
-#   bench/dl4j_vs_djl.sh [--ingest DATASET_DIR] [--set key=value ...]
+#   bench/dl4j_vs_djl.sh [--master URL] [--engines "djl dl4j-spark"] [--ingest DATASET_DIR] [--set key=value ...]
 #   bench/dl4j_vs_djl.sh --set train.maxTrainImages=2000          # a quick check that it works
 #
 # Reads the faces table of paths.warehouse (data/warehouse by default); --ingest first ingests and
@@ -19,16 +19,19 @@ WORK="$(mktemp -d /tmp/deepfer-dl4j-vs-djl.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 
 ingest=""
+engines="djl dl4j-spark"
 sets=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ingest) ingest="$(cd "$2" && pwd)"; shift 2 ;;
+    --master) MASTER="$2"; shift 2 ;;
+    --engines) engines="$2"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    *) echo "unknown argument: $1 (expected --ingest DIR or --set key=value)" >&2; exit 2 ;;
+    *) echo "unknown argument: $1 (expected --master URL, --engines LIST, --ingest DIR or --set key=value)" >&2; exit 2 ;;
   esac
 done
 
-[[ -f "$HERE/target/deepfer.jar" ]] || (cd "$HERE" && mvn -q -B -DskipTests package)
+[[ -f "${DEEPFER_BUILD:-$HERE/target}/deepfer.jar" ]] || (cd "$HERE" && mvn -q -B -DskipTests package)
 cd "$HERE"
 if [[ -n "$ingest" ]]; then
   ./spark-submit.sh --master "$MASTER" pipeline --stages ingest,audit --set ingest.input="$ingest" \
@@ -59,5 +62,10 @@ PY
 }
 
 echo "baseline, 1 epoch, $MASTER, $(nproc) cores; ${sets[*]:-all training faces}"
-train djl "${sets[@]}"
-train dl4j-spark --set train.threads=1 "${sets[@]}"
+for engine in $engines; do
+  if [[ "$engine" == dl4j-spark ]]; then
+    train dl4j-spark --set train.threads=1 "${sets[@]}"
+  else
+    train "$engine" "${sets[@]}"
+  fi
+done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Same trials, two cluster managers: runs a small sweep and a small search on the synthetic sample
 # with --master local[2], then on a standalone cluster (master + 2 workers x 1 core on 127.0.0.1,
-# jobs/standalone_cluster.sh), and compares the metrics trial by trial. With fixed seeds and one
+# jobs/cluster.sh), and compares the metrics trial by trial. With fixed seeds and one
 # PyTorch thread per trial they must be identical.
 #   bench/scale_check.sh [workdir=/tmp/deepfer-scale]
 set -euo pipefail
@@ -35,8 +35,8 @@ run_all() { # label, master
 }
 
 run_all local 'local[2]'
-jobs/standalone_cluster.sh start 2 1 3g
-trap 'jobs/standalone_cluster.sh stop' EXIT
+jobs/cluster.sh start --workers 2 --cores 1 --memory 3g --dir "$WORK/cluster"
+trap 'jobs/cluster.sh stop --dir "$WORK/cluster"' EXIT
 run_all standalone spark://127.0.0.1:7077
 
 /usr/bin/env python3 - "$WORK" <<'PY'

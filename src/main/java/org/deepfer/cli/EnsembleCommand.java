@@ -31,7 +31,8 @@ final class EnsembleCommand extends ModelJobCommand {
     @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip.")
     String tta;
 
-    @Option(names = "--table-version", paramLabel = "N", description = "Read this version of the faces table.")
+    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
+            description = "Read this version of the faces table (Delta time travel).")
     Long version;
 
     private EnsembleJob.Options options;

@@ -31,7 +31,8 @@ final class EvaluateCommand extends ModelJobCommand {
             description = "Test-time augmentation: none | flip. Default: ${DEFAULT-VALUE}.")
     String tta;
 
-    @Option(names = "--table-version", paramLabel = "N", description = "Read this version of the faces table.")
+    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
+            description = "Read this version of the faces table (Delta time travel).")
     Long version;
 
     @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",

@@ -27,7 +27,8 @@ final class ExplainCommand extends ModelJobCommand {
             description = "Right and wrong predictions shown per class. Default: ${DEFAULT-VALUE}.")
     int perClass;
 
-    @Option(names = "--table-version", paramLabel = "N", description = "Read this version of the faces table.")
+    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
+            description = "Read this version of the faces table (Delta time travel).")
     Long version;
 
     private ExplainJob.Options options;

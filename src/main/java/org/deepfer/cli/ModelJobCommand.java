@@ -97,7 +97,8 @@ abstract class ModelJobCommand extends SparkJobCommand {
 
     static Long tableVersion(Long version) {
         if (version != null && version < 0) {
-            throw new ConfigException("--table-version " + version + ": expected a table version, 0 or more");
+            throw new ConfigException("--table-version/--as-of-version " + version
+                    + ": expected a table version, 0 or more");
         }
         return version;
     }

@@ -17,6 +17,7 @@ import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.evaluate.EvaluateJob;
 import org.deepfer.explain.ExplainJob;
+import org.deepfer.ingest.IngestException;
 import org.deepfer.ingest.IngestJob;
 import org.deepfer.pipeline.Fingerprint;
 import org.deepfer.pipeline.Housekeeping;
@@ -184,9 +185,15 @@ final class PipelineCommand extends SparkJobCommand {
         switch (stage) {
             case SAMPLE -> f.with("sample", config.sample()).with("image", config.image()).with("seed", config.seed())
                     .with("nearDupHamming", config.audit().nearDupHamming()).with("dir", config.paths().sample());
-            case INGEST -> f.with("ingest", config.ingest()).with("image", config.image())
-                    .with("files", Fingerprint.listing(ingestInput(config),
-                            warehouse.spark().sparkContext().hadoopConfiguration()));
+            case INGEST -> {
+                String input = ingestInput(config);
+                if (!warehouse.pathExists(input)) {
+                    // Exit 2 like the ingest job itself: a scheduler must not retry a wrong path.
+                    throw new IngestException("input path does not exist: " + input);
+                }
+                f.with("ingest", config.ingest()).with("image", config.image()).with("files",
+                        Fingerprint.listing(input, warehouse.spark().sparkContext().hadoopConfiguration()));
+            }
             case AUDIT -> f.with("audit", config.audit());
             case AUGMENT -> f.with("augment", config.augment()).with("seed", config.seed());
             case TRAIN -> f.with("train", config.train()).with("policy", config.augment().policy())

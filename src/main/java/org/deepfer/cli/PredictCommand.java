@@ -34,7 +34,7 @@ final class PredictCommand extends ModelJobCommand {
             description = "Softmax temperature: probabilities = softmax(logits / T). Default: ${DEFAULT-VALUE}.")
     double temperature;
 
-    @Option(names = "--table-version", paramLabel = "N",
+    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
             description = "Read this version of the faces table (Delta time travel).")
     Long version;
 

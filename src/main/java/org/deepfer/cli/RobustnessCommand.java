@@ -35,7 +35,8 @@ final class RobustnessCommand extends ModelJobCommand {
     @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip.")
     String tta;
 
-    @Option(names = "--table-version", paramLabel = "N", description = "Read this version of the faces table.")
+    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
+            description = "Read this version of the faces table (Delta time travel).")
     Long version;
 
     @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",

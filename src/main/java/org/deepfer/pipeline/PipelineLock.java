@@ -6,7 +6,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Properties;
 import org.apache.hadoop.conf.Configuration;
@@ -54,13 +57,22 @@ public final class PipelineLock implements AutoCloseable {
                 return lock;
             }
             Properties holder = lock.holder();
-            if (holder != null && lock.isStale(holder)) {
-                // The holder died without releasing it: nothing is writing any more.
-                fs.delete(file, false);
-                if (lock.tryCreate(runId)) {
-                    return lock;
+            if (holder != null && isStale(holder)) {
+                // The holder died without releasing it: nothing is writing any more. Staleness is
+                // only judged for processes of this host, so an OS lock on a file of this host
+                // serializes the takeover: of two runs finding the same stale lock, the second sees
+                // the first one's fresh lock and does not delete it.
+                try (FileChannel channel = FileChannel.open(takeoverFile(file), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+                    Properties now = lock.holder();
+                    if (now != null && sameHolder(now, holder)) {
+                        fs.delete(file, false);
+                    }
+                    if (lock.tryCreate(runId)) {
+                        return lock;
+                    }
+                    holder = lock.holder();
                 }
-                holder = lock.holder();
             }
             throw new HeldException(describe(file, holder));
         } catch (IOException e) {
@@ -107,6 +119,18 @@ public final class PipelineLock implements AutoCloseable {
         } catch (java.io.FileNotFoundException e) {
             return null;
         }
+    }
+
+    private static boolean sameHolder(Properties a, Properties b) {
+        return java.util.Objects.equals(a.getProperty("run"), b.getProperty("run"))
+                && java.util.Objects.equals(a.getProperty("pid"), b.getProperty("pid"))
+                && java.util.Objects.equals(a.getProperty("started"), b.getProperty("started"));
+    }
+
+    /** A file of this host's temp folder that stands for {@code lock} in OS-level locking. */
+    private static java.nio.file.Path takeoverFile(Path lock) {
+        String name = "deepfer-pipeline-lock-" + Integer.toHexString(lock.toString().hashCode()) + ".takeover";
+        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), name);
     }
 
     private static boolean isStale(Properties holder) {

@@ -169,6 +169,14 @@ class PipelineDagTest {
     }
 
     @Test
+    void aMissingInputIsAUsageErrorNotAFailedStage() {
+        Outcome o = pipeline(List.of("ingest.input=" + root.resolve("absent")), "--stages", "ingest");
+        assertEquals(DeepFer.USAGE_ERROR, o.code(), "a scheduler must not retry it: " + o.out() + o.err());
+        assertTrue(o.err().contains("input path does not exist: " + root.resolve("absent")), o.err());
+        assertFalse(Files.exists(root.resolve("warehouse").resolve("faces")));
+    }
+
+    @Test
     void aLockLeftByADeadProcessIsTakenOver() throws Exception {
         Path warehouse = root.resolve("warehouse");
         Files.createDirectories(warehouse);

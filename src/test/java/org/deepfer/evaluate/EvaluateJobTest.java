@@ -172,4 +172,33 @@ class EvaluateJobTest {
                 .toString()).filter(col("source").contains("unseen")).count();
         assertEquals(0, warehouseFaces, "the warehouse's own faces table is left alone");
     }
+
+    @Test
+    void asOfVersionEvaluatesTheFacesTableAsItWasThen() throws Exception {
+        String faces = root.resolve("warehouse/faces").toString();
+        io.delta.tables.DeltaTable table = io.delta.tables.DeltaTable.forPath(TestSpark.session(), faces);
+        long then = table.history(1).select("version").first().getLong(0);
+        long testThen = table.toDF().filter(col("split").equalTo(Splits.TEST)).count();
+        // A later version with fewer test faces: what a rerun of evaluate today would see.
+        table.delete(col("split").equalTo(Splits.TEST).and(col("label").equalTo(3)));
+        long testNow = table.toDF().filter(col("split").equalTo(Splits.TEST)).count();
+        assertTrue(testNow < testThen, testNow + " test faces now, " + testThen + " then");
+        int code;
+        try {
+            code = org.deepfer.cli.DeepFer.execute("evaluate", "--model", modelDir.toString(), "--as-of-version",
+                    Long.toString(then), "--set", "paths.sample=" + root.resolve("sample"), "--set",
+                    "paths.warehouse=" + root.resolve("warehouse"), "--set", "paths.results=" + root.resolve("results"),
+                    "--set", "spark.shufflePartitions=2");
+        } finally {
+            TestSpark.session().sql("RESTORE TABLE delta.`" + faces + "` TO VERSION AS OF " + then);
+        }
+        assertEquals(0, code);
+        JsonNode json = new ObjectMapper().readTree(root.resolve("results/final_eval.json").toFile());
+        assertEquals(then, json.get("inputVersion").asLong(), "the version asked for is the version read");
+        assertEquals(testThen, json.get("metrics").get("samples").asLong());
+        List<Row> rows = TestSpark.session().read().format("delta").load(root.resolve("warehouse/evaluations")
+                .toString()).filter(col("run_id").equalTo(json.get("runId").asText())).collectAsList();
+        assertEquals(1, rows.size());
+        assertEquals(then, (long) rows.get(0).getAs("input_version"), "the evaluations row records it too");
+    }
 }
