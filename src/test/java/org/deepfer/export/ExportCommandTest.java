@@ -10,17 +10,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.deepfer.cli.DeepFer;
 import org.deepfer.evaluate.ModelCalibration;
 import org.deepfer.image.FaceImage;
 import org.deepfer.image.ImageCodec;
 import org.deepfer.run.Reports;
+import org.deepfer.testing.Cli;
+import org.deepfer.testing.Cli.Outcome;
 import org.deepfer.tables.Labels;
 import org.deepfer.train.model.FerModel;
 import org.deepfer.train.model.ModelSpec;
@@ -35,7 +33,6 @@ class ExportCommandTest {
 
     private Path modelDir;
 
-    private record Outcome(int code, String out, String err) {}
 
     @BeforeEach
     void writeModel() throws Exception {
@@ -174,18 +171,6 @@ class ExportCommandTest {
     }
 
     private static Outcome run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = DeepFer.execute(args);
-            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        return Cli.run(args);
     }
 }

@@ -1,17 +1,18 @@
-package org.deepfer.cli;
+package org.deepfer.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.deepfer.cli.DeepFer;
 
 /** Runs the {@code deepfer} command line in this JVM and captures what it printed. */
-final class Cli {
+public final class Cli {
     private Cli() {}
 
     /** Exit code and printed text of one command line. */
-    record Outcome(int code, String out, String err) {}
+    public record Outcome(int code, String out, String err) {}
 
-    static Outcome run(String... args) {
+    public static Outcome run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
