@@ -77,25 +77,39 @@ public final class BatchMaker {
     }
 
     /**
+     * 0 .. n-1 shuffled by (seed, epoch): the order of an epoch of {@code n} faces, for either
+     * engine (the DL4J trainer cuts its minibatches from it too).
+     */
+    public static int[] shuffledOrder(int n, long seed, int epoch) {
+        SplittableRandom rnd = epochRandom(seed, epoch);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    private static SplittableRandom epochRandom(long seed, int epoch) {
+        return new SplittableRandom(seed * 1_000_003L + epoch);
+    }
+
+    /**
      * The order of one epoch: a shuffle, or (balanced) draws that give every class the same share.
      * Depends only on (seed, epoch), so a resumed run continues with the same order.
      */
     static int[] epochOrder(FaceArrays faces, boolean balanced, long seed, int epoch) {
-        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + epoch);
         int n = faces.count();
-        int[] order = new int[n];
         if (!balanced) {
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            return order;
+            return shuffledOrder(n, seed, epoch);
         }
+        SplittableRandom rnd = epochRandom(seed, epoch);
+        int[] order = new int[n];
         int[][] byClass = new int[org.deepfer.tables.Labels.count()][];
         java.util.List<Integer> present = new java.util.ArrayList<>();
         for (int c = 0; c < byClass.length; c++) {

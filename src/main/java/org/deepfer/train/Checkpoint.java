@@ -32,7 +32,7 @@ import org.deepfer.train.optim.FerOptimizer;
  * temporary folder and renamed into place, so a process killed at any moment leaves either the
  * previous checkpoint or the new one, never half of one.
  */
-final class Checkpoint {
+public final class Checkpoint {
     static final String PARAMS = "params.bin";
     static final String OPTIMIZER = "optimizer.ndlist";
     static final String STATE = "state.json";
@@ -45,11 +45,7 @@ final class Checkpoint {
     private Checkpoint() {}
 
     static void save(Path dir, Block block, FerOptimizer optimizer, LoopState state) {
-        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
-        Path old = dir.resolveSibling(dir.getFileName() + ".old");
-        try {
-            deleteTree(tmp);
-            Files.createDirectories(tmp);
+        replaceFolder(dir, tmp -> {
             try (DataOutputStream out = new DataOutputStream(
                     new BufferedOutputStream(Files.newOutputStream(tmp.resolve(PARAMS))))) {
                 block.saveParameters(out);
@@ -58,6 +54,27 @@ final class Checkpoint {
                 optimizer.saveState(out);
             }
             JSON.writeValue(tmp.resolve(STATE).toFile(), state);
+        });
+    }
+
+    /** Writes the files of a checkpoint into the (empty) folder it is given. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void writeInto(Path folder) throws IOException;
+    }
+
+    /**
+     * Replaces the checkpoint folder {@code dir} by what {@code writer} puts in a fresh sibling
+     * {@code .tmp} folder, with atomic renames: a process killed at any point leaves either the new
+     * folder or the previous one (as {@code dir} or {@code dir.old}), never a half-written one.
+     */
+    public static void replaceFolder(Path dir, FolderWriter writer) {
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
+        Path old = dir.resolveSibling(dir.getFileName() + ".old");
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            writer.writeInto(tmp);
             deleteTree(old);
             if (Files.exists(dir)) {
                 Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);

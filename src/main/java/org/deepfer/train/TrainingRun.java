@@ -409,10 +409,18 @@ public final class TrainingRun {
     }
 
     private void saveBest(FerModel ferModel, ClassificationMetrics metrics) {
+        saveBestModel(modelDir, ferModel, metrics, run);
+    }
+
+    /**
+     * Saves {@code model} as the directory's best model ({@value #BEST_PARAMS}, written atomically)
+     * and its validation metrics as best_metrics.json; either engine's trainer calls it.
+     */
+    public static void saveBestModel(Path modelDir, FerModel model, ClassificationMetrics metrics, RunContext run) {
         try {
             Path tmp = modelDir.resolve(BEST_PARAMS + ".tmp");
             try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
-                ferModel.block().saveParameters(out);
+                model.block().saveParameters(out);
             }
             Files.move(tmp, modelDir.resolve(BEST_PARAMS), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -428,12 +436,21 @@ public final class TrainingRun {
     }
 
     private void writeModelFiles(AugmentJob.Normalization norm) {
+        writeModelFiles(modelDir, !resume, config, norm, run);
+    }
+
+    /**
+     * The files every model directory holds besides its parameters: config.yaml (unless {@code
+     * withConfig} is false, as on resume, which keeps the run's own), classes.json, normalization.json.
+     */
+    public static void writeModelFiles(Path modelDir, boolean withConfig, DeepFerConfig config,
+            AugmentJob.Normalization norm, RunContext run) {
         try {
             Files.createDirectories(modelDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + modelDir, e);
         }
-        if (!resume) {
+        if (withConfig) {
             Reports.writeText(run, modelDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
         }
         Map<String, String> classes = new LinkedHashMap<>();

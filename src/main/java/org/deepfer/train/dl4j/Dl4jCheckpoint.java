@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
+import org.deepfer.train.Checkpoint;
 import org.deepfer.train.EpochMetrics;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -42,22 +40,10 @@ final class Dl4jCheckpoint {
     private Dl4jCheckpoint() {}
 
     static void save(Path dir, MultiLayerNetwork network, LoopState state) {
-        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
-        Path old = dir.resolveSibling(dir.getFileName() + ".old");
-        try {
-            deleteTree(tmp);
-            Files.createDirectories(tmp);
+        Checkpoint.replaceFolder(dir, tmp -> {
             ModelSerializer.writeModel(network, tmp.resolve(NETWORK).toFile(), true);
             JSON.writeValue(tmp.resolve(STATE).toFile(), state);
-            deleteTree(old);
-            if (Files.exists(dir)) {
-                Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     /**
@@ -89,17 +75,6 @@ final class Dl4jCheckpoint {
                     .history();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read history of " + modelDir, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

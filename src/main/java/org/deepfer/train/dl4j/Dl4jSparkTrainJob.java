@@ -7,30 +7,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.deepfer.augment.AugmentJob;
 import org.deepfer.augment.Augmenter;
 import org.deepfer.config.ConfigException;
-import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.predict.ModelBundle;
 import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
 import org.deepfer.tables.Labels;
@@ -141,7 +130,7 @@ public final class Dl4jSparkTrainJob {
             throw new IllegalStateException("training needs train and validation faces; found " + trainSet.count()
                     + " and " + valSet.count() + " in " + data.facesTable());
         }
-        writeModelFiles(modelDir, data.normalization());
+        TrainingRun.writeModelFiles(modelDir, resumeDir == null, config, data.normalization(), run);
         if (train.threads() > 0) {
             Nd4j.getEnvironment().setMaxMasterThreads(train.threads());
             Nd4j.getEnvironment().setMaxThreads(train.threads());
@@ -294,7 +283,7 @@ public final class Dl4jSparkTrainJob {
                     bestF1 = m.valMacroF1();
                     bestEpoch = m.epoch();
                     sinceBest = 0;
-                    saveBest(modelDir, djl, val.metrics());
+                    TrainingRun.saveBestModel(modelDir, djl, val.metrics(), run);
                 } else {
                     sinceBest++;
                 }
@@ -371,42 +360,6 @@ public final class Dl4jSparkTrainJob {
             out[i] = (int) ((long) i * n / k);
         }
         return out;
-    }
-
-    private void saveBest(Path modelDir, FerModel model, ClassificationMetrics metrics) {
-        try {
-            Path tmp = modelDir.resolve(ModelBundle.PARAMS + ".tmp");
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-                model.block().saveParameters(out);
-            }
-            Files.move(tmp, modelDir.resolve(ModelBundle.PARAMS), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-            Map<String, Object> best = new LinkedHashMap<>();
-            best.put("accuracy", metrics.accuracy());
-            best.put("macroF1", metrics.macroF1());
-            best.put("f1PerClass", metrics.f1());
-            best.put("confusion", metrics.confusion());
-            Reports.writeJson(run, modelDir.resolve("best_metrics.json"), best);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save best model in " + modelDir, e);
-        }
-    }
-
-    private void writeModelFiles(Path modelDir, AugmentJob.Normalization norm) {
-        try {
-            Files.createDirectories(modelDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + modelDir, e);
-        }
-        if (resumeDir == null) {
-            Reports.writeText(run, modelDir.resolve("config.yaml"), ConfigLoader.toYaml(config));
-        }
-        Map<String, String> classes = new LinkedHashMap<>();
-        for (int i = 0; i < Labels.count(); i++) {
-            classes.put(Integer.toString(i), Labels.NAMES.get(i));
-        }
-        Reports.writeJson(run, modelDir.resolve("classes.json"), classes);
-        Reports.writeJson(run, modelDir.resolve("normalization.json"), norm);
     }
 
     private void writeReport(Path modelDir, ModelSpec spec, Dl4jCheckpoint.LoopState state, EpochMetrics best,

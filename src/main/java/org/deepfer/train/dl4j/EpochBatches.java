@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -46,28 +45,13 @@ final class EpochBatches implements FlatMapFunction<Iterator<int[]>, DataSet> {
      */
     static JavaRDD<DataSet> rdd(JavaSparkContext sc, Broadcast<FaceArrays> faces, int count, Input input,
             int batchSize, int epoch, int partitions) {
-        int[] order = shuffle(count, input.seed(), epoch);
+        int[] order = BatchMaker.shuffledOrder(count, input.seed(), epoch);
         List<int[]> batches = new ArrayList<>();
         for (int from = 0; from < count; from += batchSize) {
             batches.add(Arrays.copyOfRange(order, from, Math.min(count, from + batchSize)));
         }
         return sc.parallelize(batches, Math.max(1, Math.min(partitions, batches.size())))
                 .mapPartitions(new EpochBatches(faces, input, epoch));
-    }
-
-    static int[] shuffle(int n, long seed, int epoch) {
-        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + epoch);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 
     @Override
