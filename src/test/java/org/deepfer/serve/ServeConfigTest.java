@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import org.deepfer.cli.DeepFer;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.testing.Cli;
 import org.junit.jupiter.api.Test;
 
 /** The serve section of the configuration and the {@code deepfer serve} command line. */
@@ -55,22 +52,12 @@ class ServeConfigTest {
 
     @Test
     void serveHasHelpAndNeedsAModel() {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            assertEquals(0, DeepFer.execute("serve", "--help"));
-            assertEquals(2, DeepFer.execute("serve", "--port", "0"));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        String help = out.toString(StandardCharsets.UTF_8);
-        assertTrue(help.contains("Usage: deepfer serve") && help.contains("--port") && help.contains("--host")
-                && help.contains("--model"), help);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("serve needs --model"), err.toString());
+        Cli.Outcome help = Cli.run("serve", "--help");
+        Cli.Outcome noModel = Cli.run("serve", "--port", "0");
+        assertEquals(0, help.code());
+        assertEquals(2, noModel.code());
+        assertTrue(help.out().contains("Usage: deepfer serve") && help.out().contains("--port")
+                && help.out().contains("--host") && help.out().contains("--model"), help.out());
+        assertTrue(noModel.err().contains("serve needs --model"), noModel.err());
     }
 }
