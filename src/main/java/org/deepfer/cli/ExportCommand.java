@@ -6,9 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -58,6 +60,8 @@ final class ExportCommand implements Callable<Integer> {
     /** The least share of those faces whose most probable class int8 must keep, in percent. */
     static final int INT8_MIN_AGREEMENT_PERCENT = 90;
     static final int DEFAULT_CALIBRATION_FACES = 512;
+    /** Calibration faces the per-layer sensitivity of --int8-keep-float is measured on. */
+    static final int SENSITIVITY_FACES = 256;
 
     @Mixin
     ConfigOptions configOptions;
@@ -117,6 +121,13 @@ final class ExportCommand implements Callable<Integer> {
             description = "How activation ranges are measured: min-max, or percentile (the middle "
                     + Int8Quantizer.DEFAULT_PERCENTILE_TEXT + " of the values). Default: ${DEFAULT-VALUE}.")
     String int8Ranges;
+
+    @Option(names = "--int8-keep-float", paramLabel = "N", defaultValue = "1",
+            description = {"Keep the N layers float whose quantization alone moves the probabilities most,",
+                "measured by quantizing one layer at a time on " + SENSITIVITY_FACES + " calibration faces; the table is printed.",
+                "On FER2013 models that is the first convolution, by far (0 = every Conv and Gemm int8).",
+                "Default: ${DEFAULT-VALUE}."})
+    int int8KeepFloat;
 
     @Override
     public Integer call() {
@@ -209,8 +220,11 @@ final class ExportCommand implements Callable<Integer> {
             check = calibration;
             checkSource = calibrationSource + ", the calibration faces themselves (there were no others)";
         }
+        Int8Quantizer.Settings chosen = int8KeepFloat == 0 ? settings
+                : settings.withFloatLayers(run.time("int8-sensitivity",
+                        () -> mostSensitive(settings, fp32, calibration, run)));
         Int8Quantizer.Result quantized = run.time("quantize",
-                () -> new Int8Quantizer(settings).quantizeGray(fp32.model(), calibration));
+                () -> new Int8Quantizer(chosen).quantizeGray(fp32.model(), calibration));
         List<byte[]> checkFaces = check;
         OnnxParity.Result agreement = run.time("int8-check", () -> compare(fp32.bytes(), quantized.bytes(),
                 checkFaces));
@@ -227,11 +241,38 @@ final class ExportCommand implements Callable<Integer> {
         }
         OnnxSidecar.Quantization how = new OnnxSidecar.Quantization(Int8Quantizer.FORMAT
                 + ": weights int8 symmetric per output channel, activations uint8 asymmetric per tensor",
-                settings.describe(), quantized.calibrationFaces(), calibrationSource, quantized.quantizedOps(),
+                chosen.describe(), quantized.calibrationFaces(), calibrationSource, quantized.quantizedOps(),
                 fp32File.getFileName().toString(), fp32Written.onnxSha256(), new OnnxSidecar.Agreement(
                         agreement.faces(), checkSource, agreement.top1Agreements(), agreement.maxAbsDiff(),
                         agreement.meanAbsDiff(), minAgreement));
         return fp32.int8(quantized.model(), how).write(ExportedModel.int8File(fp32File), run, null);
+    }
+
+    /** The {@code --int8-keep-float} layers that quantization disturbs most on {@code faces}, with the table printed. */
+    private Set<String> mostSensitive(Int8Quantizer.Settings settings, ExportedModel fp32, List<byte[]> faces,
+            RunContext run) {
+        List<byte[]> sample = faces.subList(0, Math.min(faces.size(), SENSITIVITY_FACES));
+        List<Int8Quantizer.LayerSensitivity> ranked = new Int8Quantizer(settings).sensitivity(fp32.model(), sample);
+        if (int8KeepFloat >= ranked.size()) {
+            throw new ConfigException("--int8-keep-float " + int8KeepFloat + ": the model has " + ranked.size()
+                    + " quantizable layers; keeping them all float leaves nothing to quantize");
+        }
+        System.out.printf(Locale.ROOT, "%nint8 sensitivity: one layer quantized at a time, on %d calibration faces%n",
+                sample.size());
+        System.out.printf(Locale.ROOT, "  %-4s %-28s %-5s %14s %10s%n", "rank", "layer", "op", "mean|dp|", "top-1 kept");
+        Set<String> keep = new LinkedHashSet<>();
+        for (int r = 0; r < ranked.size(); r++) {
+            Int8Quantizer.LayerSensitivity l = ranked.get(r);
+            if (r < int8KeepFloat) {
+                keep.add(l.layer());
+            }
+            if (r < int8KeepFloat + 5) {
+                System.out.printf(Locale.ROOT, "  %-4d %-28s %-5s %14.5f %9.1f%%%s%n", r + 1, l.layer(), l.op(),
+                        l.meanAbsDiff(), 100 * l.top1Agreement(), r < int8KeepFloat ? "  kept float" : "");
+            }
+        }
+        run.fact("int8FloatLayers", String.join(",", keep));
+        return keep;
     }
 
     /** {@code count} faces from --calibration-dir, or else from the faces table (through Spark). */
@@ -267,6 +308,9 @@ final class ExportCommand implements Callable<Integer> {
 
     /** The quantizer's settings from the options; null without --int8 (whose options then must not be given). */
     private Int8Quantizer.Settings int8Settings() {
+        if (int8KeepFloat < 0) {
+            throw new ConfigException("--int8-keep-float " + int8KeepFloat + ": expected 0 or more");
+        }
         if (!int8) {
             if (calibrationFaces != null || calibrationDir != null) {
                 throw new ConfigException((calibrationDir != null ? "--calibration-dir" : "--calibration-faces")
@@ -285,7 +329,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         Int8Quantizer.Settings defaults = Int8Quantizer.Settings.defaults();
         return new Int8Quantizer.Settings(method, Int8Quantizer.DEFAULT_PERCENTILE, defaults.quantizeAdd(),
-                defaults.batchSize(), threads);
+                defaults.batchSize(), threads, Set.of());
     }
 
     private ModelBundle bundle() {

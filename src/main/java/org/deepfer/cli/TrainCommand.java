@@ -46,6 +46,11 @@ final class TrainCommand extends SparkJobCommand {
     @Option(names = "--pretrained", paramLabel = "PATH", description = "Model directory or .params file to start from.")
     String pretrained;
 
+    @Option(names = "--teacher", paramLabel = "MODEL_DIR",
+            description = "Distil from this trained model directory (train.teacher; see train.distillAlpha, "
+                    + "train.distillTemperature).")
+    String teacher;
+
     @Option(names = "--engine", paramLabel = "ENGINE",
             description = "djl (one node, GPU when present) | dl4j-spark (DL4J data-parallel Spark training; baseline)")
     String engine;
@@ -78,6 +83,7 @@ final class TrainCommand extends SparkJobCommand {
         addIfSet(s, "train.learningRate", learningRate);
         addIfSet(s, "train.device", device);
         addIfSet(s, "train.pretrained", pretrained);
+        addIfSet(s, "train.teacher", teacher);
         addIfSet(s, "train.engine", engine);
         return s;
     }

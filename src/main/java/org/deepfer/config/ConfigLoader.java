@@ -46,6 +46,20 @@ public final class ConfigLoader {
      * ({@code dotted.key=value}, the value parsed as YAML).
      */
     public static DeepFerConfig load(Optional<Path> file, List<String> overrides) {
+        return load(file, overrides, true);
+    }
+
+    /**
+     * The config a run recorded in its model directory ({@code config.yaml}), read to rebuild that
+     * model. Checked as {@link #load(Optional, List)} checks, except that {@code train.teacher} is
+     * not opened: a trained model needs its distillation teacher no more, and that directory may
+     * since have moved or gone.
+     */
+    public static DeepFerConfig loadRecorded(Path file) {
+        return load(Optional.of(file), List.of(), false);
+    }
+
+    private static DeepFerConfig load(Optional<Path> file, List<String> overrides, boolean openTeacher) {
         ObjectNode tree = readDefaults();
         if (file.isPresent()) {
             JsonNode user = readFile(file.get());
@@ -61,6 +75,9 @@ public final class ConfigLoader {
         }
         DeepFerConfig config = bind(tree);
         validate(config);
+        if (openTeacher) {
+            validateTeacher(config.train());
+        }
         return config;
     }
 
@@ -75,6 +92,7 @@ public final class ConfigLoader {
         }
         DeepFerConfig config = bind(tree);
         validate(config);
+        validateTeacher(config.train());
         return config;
     }
 
@@ -346,6 +364,13 @@ public final class ConfigLoader {
         if (t.labelSmoothing() < 0 || t.labelSmoothing() >= 1) {
             throw new ConfigException("train.labelSmoothing must be in [0, 1), got " + t.labelSmoothing());
         }
+        if (!(t.distillTemperature() > 0) || !Double.isFinite(t.distillTemperature())) {
+            throw new ConfigException("train.distillTemperature must be a number > 0, got " + t.distillTemperature());
+        }
+        if (!(t.distillAlpha() >= 0 && t.distillAlpha() <= 1)) {
+            throw new ConfigException("train.distillAlpha must be in [0, 1] (the soft targets' share of the loss),"
+                    + " got " + t.distillAlpha());
+        }
         if (t.inputChannels() == 2) {
             throw new ConfigException("train.inputChannels must be 1 or 3, got 2");
         }
@@ -353,6 +378,28 @@ public final class ConfigLoader {
         validateTune(c.tune());
         if (c.paths().warehouse().isBlank() || c.paths().results().isBlank()) {
             throw new ConfigException("paths.warehouse and paths.results must not be empty");
+        }
+    }
+
+    /**
+     * A distillation teacher must be a model directory that can be loaded (its files, not yet its
+     * parameters) and that predicts our classes in our order, or the soft targets would be another
+     * model's answers to another question.
+     */
+    private static void validateTeacher(DeepFerConfig.Train t) {
+        if (!t.distills()) {
+            return;
+        }
+        org.deepfer.predict.ModelBundle teacher;
+        try {
+            teacher = org.deepfer.predict.ModelBundle.load(Path.of(t.teacher()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train.teacher '" + t.teacher() + "' is not a usable teacher: " + e.getMessage(),
+                    e);
+        }
+        if (!teacher.classNames().equals(org.deepfer.tables.Labels.NAMES)) {
+            throw new ConfigException("train.teacher " + teacher.dir() + " predicts " + teacher.classNames()
+                    + "; a teacher must predict " + org.deepfer.tables.Labels.NAMES + " in that order");
         }
     }
 

@@ -181,6 +181,9 @@ public record DeepFerConfig(
             boolean augment,
             double mixupAlpha,
             double cutmixProbability,
+            String teacher,
+            double distillTemperature,
+            double distillAlpha,
             int earlyStoppingPatience,
             java.util.List<String> excludeFindings,
             int maxTrainImages,
@@ -205,6 +208,11 @@ public record DeepFerConfig(
         /** Total epochs of the run, both phases together. */
         public int totalEpochs() {
             return transfer() ? epochsHead + epochsFt : epochs;
+        }
+
+        /** True when the run learns from a teacher model as well as from the labels (knowledge distillation). */
+        public boolean distills() {
+            return !teacher.isBlank();
         }
     }
 

@@ -12,6 +12,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Post-training static int8 quantization of a model {@link OnnxExporter} wrote, in ONNX's QDQ form
@@ -42,6 +46,9 @@ import java.util.TreeMap;
  *   <li>the preprocessing, the class scores (the last Gemm's output), the temperature and the
  *       softmax stay float.
  * </ul>
+ *
+ * <p>Layers named in {@link Settings#floatLayers} stay float: the few whose quantization moves the
+ * outputs most, as {@link #sensitivity} measures by quantizing one layer at a time.
  *
  * <p>The quantizer is immutable; {@link #quantize} leaves its input untouched.
  */
@@ -95,9 +102,12 @@ public final class Int8Quantizer {
      * @param quantizeAdd whether residual Adds run on uint8 (QLinearAdd) rather than in float
      * @param batchSize calibration faces per ONNX Runtime run
      * @param threads ONNX Runtime intra-op threads for calibration, 0 for its default
+     * @param floatLayers Conv and Gemm layers ({@link #layers} names them) that stay float
      */
-    public record Settings(RangeMethod method, double percentile, boolean quantizeAdd, int batchSize, int threads) {
+    public record Settings(RangeMethod method, double percentile, boolean quantizeAdd, int batchSize, int threads,
+            Set<String> floatLayers) {
         public Settings {
+            floatLayers = floatLayers == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(floatLayers));
             if (method == null) {
                 throw new IllegalArgumentException("range method must be min-max or percentile");
             }
@@ -115,17 +125,24 @@ public final class Int8Quantizer {
 
         /** Min-max ranges, residual Adds quantized, batches of 32, ONNX Runtime's default threads. */
         public static Settings defaults() {
-            return new Settings(RangeMethod.MIN_MAX, 1.0, true, 32, 0);
+            return new Settings(RangeMethod.MIN_MAX, 1.0, true, 32, 0, Set.of());
         }
 
         /** These settings with {@code method} (and {@code percentile} for the percentile method). */
         public Settings withRanges(RangeMethod method, double percentile) {
-            return new Settings(method, percentile, quantizeAdd, batchSize, threads);
+            return new Settings(method, percentile, quantizeAdd, batchSize, threads, floatLayers);
+        }
+
+        /** These settings with {@code layers} kept float. */
+        public Settings withFloatLayers(Set<String> layers) {
+            return new Settings(method, percentile, quantizeAdd, batchSize, threads, layers);
         }
 
         /** A one-line description, as recorded in the model and its sidecar. */
         public String describe() {
-            return method == RangeMethod.MIN_MAX ? "min-max" : String.format(Locale.ROOT, "percentile %s", percentile);
+            String ranges = method == RangeMethod.MIN_MAX ? "min-max"
+                    : String.format(Locale.ROOT, "percentile %s", percentile);
+            return floatLayers.isEmpty() ? ranges : ranges + "; float layers " + String.join(", ", floatLayers);
         }
     }
 
@@ -167,6 +184,10 @@ public final class Int8Quantizer {
      * @throws IllegalArgumentException when there are no faces, or they do not fit the model's input
      */
     public Result quantizeGray(OnnxMl.ModelProto fp32, List<byte[]> faces) {
+        return quantize(fp32, grayPixels(fp32, faces), faces.size());
+    }
+
+    private static float[] grayPixels(OnnxMl.ModelProto fp32, List<byte[]> faces) {
         long[] shape = imageShape(fp32);
         if (shape[0] != 1) {
             throw new IllegalArgumentException("the model takes " + shape[0] + " channels, not gray faces");
@@ -183,7 +204,7 @@ public final class Int8Quantizer {
                 pixels[f * perFace + p] = face[p] & 0xFF;
             }
         }
-        return quantize(fp32, pixels, faces.size());
+        return pixels;
     }
 
     /**
@@ -194,17 +215,103 @@ public final class Int8Quantizer {
      *     count} of them, or the graph has nothing to quantize
      */
     public Result quantize(OnnxMl.ModelProto fp32, float[] pixels, int count) {
+        checkImages(fp32, pixels, count);
+        Graph graph = new Graph(fp32.getGraph());
+        Set<String> unknown = new TreeSet<>(settings.floatLayers());
+        unknown.removeAll(layers(graph));
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("no Conv or Gemm layer named " + String.join(", ", unknown)
+                    + "; the model's are " + layers(graph));
+        }
+        Plan plan = plan(graph, layer -> !settings.floatLayers().contains(layer));
+        if (plan.weighted.isEmpty()) {
+            throw new IllegalArgumentException("the model has no Conv or Gemm with constant weights to quantize");
+        }
+        Map<String, ActivationCalibrator.Range> ranges = calibrate(fp32, plan, pixels, count);
+        OnnxMl.GraphProto quantized = rewrite(graph, plan, parameters(plan, ranges));
+        return new Result(withGraph(fp32, quantized, count), plan.ops, plan.folded.size(), ranges.size(), count);
+    }
+
+    /**
+     * How much quantizing one layer alone moves the outputs.
+     *
+     * @param layer the Conv or Gemm, as {@link #layers} names it
+     * @param op its type
+     * @param meanAbsDiff the mean |p_int8 - p_fp32| over the faces and classes with only this layer
+     *     (its weights, inputs and output) quantized
+     * @param top1Agreement the share of the faces whose most probable class stays the same
+     */
+    public record LayerSensitivity(String layer, String op, double meanAbsDiff, double top1Agreement) {}
+
+    /**
+     * Each quantizable layer's {@link LayerSensitivity} on {@code faces} (gray, as for {@link
+     * #quantizeGray}), the activation ranges measured on the same faces; the most sensitive first.
+     * The layers at the top are the ones worth keeping float ({@link Settings#withFloatLayers}).
+     */
+    public List<LayerSensitivity> sensitivity(OnnxMl.ModelProto fp32, List<byte[]> faces) {
+        float[] pixels = grayPixels(fp32, faces);
+        checkImages(fp32, pixels, faces.size());
+        Graph graph = new Graph(fp32.getGraph());
+        Plan all = plan(graph, layer -> true);
+        Map<String, ActivationCalibrator.Range> measured = calibrate(fp32, all, pixels, faces.size());
+        // Every tensor a one-layer plan can quantize is a site of the full plan: give each its root's range.
+        Map<String, ActivationCalibrator.Range> ranges = new HashMap<>();
+        for (String tensor : all.sites.keySet()) {
+            ranges.put(tensor, measured.get(all.root(tensor).tensor()));
+        }
+        float[][] reference;
+        try (OnnxRunner runner = OnnxRunner.open(fp32.toByteArray(), settings.threads())) {
+            reference = runner.probabilitiesOfGray(faces);
+        }
+        List<LayerSensitivity> result = new ArrayList<>();
+        for (int i : all.weighted) {
+            OnnxMl.NodeProto node = graph.nodes.get(i);
+            String layer = layerName(node);
+            Plan one = plan(graph, layer::equals);
+            OnnxMl.ModelProto quantized = withGraph(fp32, rewrite(graph, one, parameters(one, ranges)), faces.size());
+            try (OnnxRunner runner = OnnxRunner.open(quantized.toByteArray(), settings.threads())) {
+                OnnxParity.Result r = OnnxParity.compare(reference, runner.probabilitiesOfGray(faces));
+                result.add(new LayerSensitivity(layer, node.getOpType(), r.meanAbsDiff(),
+                        (double) r.top1Agreements() / r.faces()));
+            }
+        }
+        result.sort(Comparator.comparingDouble(LayerSensitivity::meanAbsDiff).reversed());
+        return result;
+    }
+
+    /** The names of {@code fp32}'s Conv and Gemm layers with constant weights, in graph order. */
+    public static List<String> layers(OnnxMl.ModelProto fp32) {
+        return layers(new Graph(fp32.getGraph()));
+    }
+
+    private static List<String> layers(Graph g) {
+        List<String> names = new ArrayList<>();
+        for (OnnxMl.NodeProto node : g.nodes) {
+            if (node.getOpType().equals("Conv") && constantWeights(g, node, 4)
+                    || node.getOpType().equals("Gemm") && constantWeights(g, node, 2) && plainGemm(node)) {
+                names.add(layerName(node));
+            }
+        }
+        return names;
+    }
+
+    /** A layer's name: its node's, or where the node has none, its weight tensor's. */
+    private static String layerName(OnnxMl.NodeProto node) {
+        return node.getName().isEmpty() ? node.getInput(1) : node.getName();
+    }
+
+    private static void checkImages(OnnxMl.ModelProto fp32, float[] pixels, int count) {
         long[] shape = imageShape(fp32);
         long perImage = shape[0] * shape[1] * shape[2];
         if (count < 1 || pixels.length != perImage * count) {
             throw new IllegalArgumentException("calibration needs at least one image; " + pixels.length
                     + " values do not make " + count + " images of " + perImage + " values each");
         }
-        Graph graph = new Graph(fp32.getGraph());
-        Plan plan = plan(graph);
-        if (plan.weighted.isEmpty()) {
-            throw new IllegalArgumentException("the model has no Conv or Gemm with constant weights to quantize");
-        }
+    }
+
+    /** The ranges of the tensors of {@code plan} that have their own scale, measured on the images. */
+    private Map<String, ActivationCalibrator.Range> calibrate(OnnxMl.ModelProto fp32, Plan plan, float[] pixels,
+            int count) {
         List<String> measured = new ArrayList<>();
         for (Site s : plan.sites.values()) {
             if (s.sharesWith() == null) {
@@ -212,11 +319,8 @@ public final class Int8Quantizer {
             }
         }
         double percentile = settings.method() == RangeMethod.MIN_MAX ? 1.0 : settings.percentile();
-        Map<String, ActivationCalibrator.Range> ranges =
-                new ActivationCalibrator(fp32, measured, settings.batchSize(), settings.threads())
-                        .ranges(pixels, count, percentile);
-        OnnxMl.GraphProto quantized = rewrite(graph, plan, parameters(plan, ranges));
-        return new Result(withGraph(fp32, quantized, count), plan.ops, plan.folded.size(), measured.size(), count);
+        return new ActivationCalibrator(fp32, measured, settings.batchSize(), settings.threads())
+                .ranges(pixels, count, percentile);
     }
 
     // ---- planning: which tensors are quantized, which activations are folded ----
@@ -289,13 +393,14 @@ public final class Int8Quantizer {
         }
     }
 
-    private Plan plan(Graph g) {
+    /** The plan quantizing the Conv and Gemm layers that {@code quantized} accepts, and what they feed. */
+    private Plan plan(Graph g, Predicate<String> quantized) {
         Plan plan = new Plan();
         for (int i = 0; i < g.nodes.size(); i++) {
             OnnxMl.NodeProto node = g.nodes.get(i);
             switch (node.getOpType()) {
                 case "Conv" -> {
-                    if (constantWeights(g, node, 4)) {
+                    if (constantWeights(g, node, 4) && quantized.test(layerName(node))) {
                         plan.mark(node.getInput(0));
                         markOutput(g, plan, i);
                         plan.weighted.add(i);
@@ -303,7 +408,7 @@ public final class Int8Quantizer {
                     }
                 }
                 case "Gemm" -> {
-                    if (constantWeights(g, node, 2) && plainGemm(node)) {
+                    if (constantWeights(g, node, 2) && plainGemm(node) && quantized.test(layerName(node))) {
                         plan.mark(node.getInput(0));
                         // Class scores stay float (QGemm may end in float); a hidden layer's Relu
                         // output is quantized anyway as the next Gemm's input, so fold it here.

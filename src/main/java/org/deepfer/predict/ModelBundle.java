@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.deepfer.augment.AugmentJob;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
@@ -151,7 +150,7 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
     private static ModelSpec spec(Path file, int classes) {
         DeepFerConfig.Train t;
         try {
-            t = ConfigLoader.load(Optional.of(file), List.of()).train();
+            t = ConfigLoader.loadRecorded(file).train();
         } catch (ConfigException e) {
             throw new IllegalArgumentException("model config " + file + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.deepfer.augment.Augmenter;
 import org.deepfer.image.FaceImage;
@@ -36,24 +38,50 @@ public final class BatchMaker {
         this.seed = seed;
     }
 
-    /** Data (B, C, S, S) and labels (B) for the faces at {@code indices}; epoch picks the augmentation. */
-    NDList batch(NDManager manager, int[] indices, int from, int to, int epoch) {
-        int b = to - from;
-        int plane = inputSize * inputSize;
-        float[] data = new float[b * channels * plane];
-        float[] labels = new float[b];
-        for (int k = 0; k < b; k++) {
+    /** One batch's faces as the input is made from them (after augmentation), and their labels. */
+    record Faces(List<FaceImage> images, float[] labels) {}
+
+    /** The faces at {@code indices[from..to)}, augmented for {@code epoch}. */
+    Faces faces(int[] indices, int from, int to, int epoch) {
+        List<FaceImage> images = new ArrayList<>(to - from);
+        float[] labels = new float[to - from];
+        for (int k = 0; k < labels.length; k++) {
             int i = indices[from + k];
             FaceImage face = FaceImage.gray(faces.size(), faces.size(), faces.pixels(i));
             if (augmenter != null) {
                 face = augmenter.apply(face, faces.id(i), epoch + 1, seed).image();
             }
-            writeInput(face, inputSize, channels, mean, std, data, k * channels * plane);
+            images.add(face);
             labels[k] = faces.label(i);
         }
-        NDArray x = manager.create(data, new Shape(b, channels, inputSize, inputSize));
-        NDArray y = manager.create(labels, new Shape(b));
+        return new Faces(images, labels);
+    }
+
+    /** Data (B, C, S, S) and labels (B) for the faces at {@code indices}; epoch picks the augmentation. */
+    NDList batch(NDManager manager, int[] indices, int from, int to, int epoch) {
+        return batch(manager, faces(indices, from, to, epoch));
+    }
+
+    /** Data (B, C, S, S) and labels (B) for {@code faces}. */
+    NDList batch(NDManager manager, Faces faces) {
+        NDArray x = input(manager, faces.images(), inputSize, channels, mean, std);
+        NDArray y = manager.create(faces.labels(), new Shape(faces.labels().length));
         return new NDList(x, y);
+    }
+
+    /**
+     * {@code faces} as one input array (B, C, S, S) for a model of that input size, channels and
+     * normalization, made by {@link #writeInput}: the student's batch and its teacher's view of the
+     * same faces are made alike.
+     */
+    static NDArray input(NDManager manager, List<FaceImage> faces, int inputSize, int channels, float mean,
+            float std) {
+        int perFace = channels * inputSize * inputSize;
+        float[] data = new float[faces.size() * perFace];
+        for (int k = 0; k < faces.size(); k++) {
+            writeInput(faces.get(k), inputSize, channels, mean, std, data, k * perFace);
+        }
+        return manager.create(data, new Shape(faces.size(), channels, inputSize, inputSize));
     }
 
     /**

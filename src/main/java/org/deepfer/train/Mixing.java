@@ -2,6 +2,7 @@ package org.deepfer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 
 /**
@@ -11,20 +12,59 @@ import java.util.SplittableRandom;
 final class Mixing {
     private Mixing() {}
 
-    /** {x, targets} unchanged, or mixed: CutMix with probability {@code cutmix}, else mixup if alpha > 0. */
-    static NDArray[] apply(NDArray x, NDArray targets, double alpha, double cutmix, SplittableRandom rnd) {
+    /**
+     * What one batch's mixing does, drawn once and applicable to the batch at any input size: the
+     * distillation teacher sees the same mix of the same faces as the student, in its own input.
+     *
+     * @param kind none, mixup or CutMix
+     * @param kept the weight of the batch itself: mixup's lambda, or CutMix's area outside the box
+     * @param top the CutMix box as fractions of the height and width: rows {@code [top, bottom)},
+     *     columns {@code [left, right)}
+     */
+    record Mix(Kind kind, double kept, double top, double bottom, double left, double right) {
+        enum Kind { NONE, MIXUP, CUTMIX }
+
+        static final Mix NONE = new Mix(Kind.NONE, 1, 0, 0, 0, 0);
+
+        /** {@code x} (B, C, H, W) mixed with itself reversed along the batch. */
+        NDArray images(NDArray x) {
+            if (kind == Kind.NONE) {
+                return x;
+            }
+            NDArray reversed = x.flip(0);
+            if (kind == Kind.MIXUP) {
+                return x.mul(kept).add(reversed.mul(1 - kept));
+            }
+            long h = x.getShape().get(2);
+            long w = x.getShape().get(3);
+            NDIndex box = new NDIndex(":, :, {}:{}, {}:{}", Math.round(top * h), Math.round(bottom * h),
+                    Math.round(left * w), Math.round(right * w));
+            NDArray mixed = x.duplicate();
+            mixed.set(box, reversed.get(box));
+            return mixed;
+        }
+
+        /** Soft {@code targets} (B, K) mixed in the images' proportion. */
+        NDArray targets(NDArray targets) {
+            return kind == Kind.NONE ? targets : targets.mul(kept).add(targets.flip(0).mul(1 - kept));
+        }
+    }
+
+    /**
+     * The mix of one batch of images shaped {@code shape} (B, C, H, W): CutMix with probability
+     * {@code cutmix}, else mixup if alpha > 0, else none.
+     */
+    static Mix draw(Shape shape, double alpha, double cutmix, SplittableRandom rnd) {
         // Both draws always happen, so switching one remedy on does not reshuffle the other.
         double u = rnd.nextDouble();
         double lambda = beta(rnd, alpha > 0 ? alpha : 1.0);
-        long b = x.getShape().get(0);
+        long b = shape.get(0);
         if (b < 2) {
-            return new NDArray[] {x, targets};
+            return Mix.NONE;
         }
-        NDArray reversedX = x.flip(0);
-        NDArray reversedT = targets.flip(0);
         if (u < cutmix) {
-            long h = x.getShape().get(2);
-            long w = x.getShape().get(3);
+            long h = shape.get(2);
+            long w = shape.get(3);
             long cutH = Math.round(h * Math.sqrt(1 - lambda));
             long cutW = Math.round(w * Math.sqrt(1 - lambda));
             long cy = (long) (rnd.nextDouble() * h);
@@ -34,19 +74,16 @@ final class Mixing {
             long x0 = Math.max(0, cx - cutW / 2);
             long x1 = Math.min(w, cx + cutW / 2);
             if (y1 <= y0 || x1 <= x0) {
-                return new NDArray[] {x, targets};
+                return Mix.NONE;
             }
-            NDArray mixed = x.duplicate();
-            NDIndex box = new NDIndex(":, :, {}:{}, {}:{}", y0, y1, x0, x1);
-            mixed.set(box, reversedX.get(box));
             double kept = 1 - (double) (y1 - y0) * (x1 - x0) / (h * w);
-            return new NDArray[] {mixed, targets.mul(kept).add(reversedT.mul(1 - kept))};
+            return new Mix(Mix.Kind.CUTMIX, kept, (double) y0 / h, (double) y1 / h, (double) x0 / w,
+                    (double) x1 / w);
         }
         if (alpha <= 0) {
-            return new NDArray[] {x, targets};
+            return Mix.NONE;
         }
-        return new NDArray[] {x.mul(lambda).add(reversedX.mul(1 - lambda)),
-            targets.mul(lambda).add(reversedT.mul(1 - lambda))};
+        return new Mix(Mix.Kind.MIXUP, lambda, 0, 0, 0, 0);
     }
 
     /** A Beta(alpha, alpha) draw from two Gamma draws (Marsaglia and Tsang). */

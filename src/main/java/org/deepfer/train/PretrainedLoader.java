@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -56,7 +55,7 @@ final class PretrainedLoader {
         }
         ModelSpec sourceSpec = target.spec();
         if (Files.isDirectory(source) && Files.exists(source.resolve("config.yaml"))) {
-            DeepFerConfig.Train t = ConfigLoader.load(Optional.of(source.resolve("config.yaml")), List.of()).train();
+            DeepFerConfig.Train t = ConfigLoader.loadRecorded(source.resolve("config.yaml")).train();
             sourceSpec = new ModelSpec(t.backbone(), t.inputChannels(), t.inputSize(), Labels.count(), 0.5, t.width());
         }
         if (!sourceSpec.name().equalsIgnoreCase(target.spec().name())) {

@@ -138,7 +138,8 @@ public final class TrainingRun {
                 train.batchSize(), train.optimizer());
 
         try (Model model = Model.newInstance("deepfer-" + spec.name(), device);
-                NDManager stateManager = NDManager.newBaseManager(device)) {
+                NDManager stateManager = NDManager.newBaseManager(device);
+                Teacher teacher = teacher(device)) {
             model.setBlock(ferModel.block());
             FerOptimizer optimizer = optimizer(ferModel, stateManager);
             DefaultTrainingConfig trainingConfig = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
@@ -163,14 +164,17 @@ public final class TrainingRun {
                     Reports.writeJson(run, modelDir.resolve("pretrained.json"), report);
                 }
                 long start = System.nanoTime();
-                Checkpoint.LoopState end = loop(trainer, ferModel, optimizer, trainSet, valSet, data.normalization(),
-                        state, tensorBoard, modelId);
+                Checkpoint.LoopState end = loop(trainer, ferModel, optimizer, teacher, trainSet, valSet,
+                        data.normalization(), state, tensorBoard, modelId);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 EpochMetrics best = end.history().stream().filter(m -> m.epoch() == end.bestEpoch()).findFirst()
                         .orElse(null);
-                writeReport(spec, end, best, trainSet.count(), ferModel);
+                writeReport(spec, end, best, trainSet.count(), ferModel, teacher);
                 if (run != null) {
                     run.fact("modelDir", modelDir.toString());
+                    if (teacher != null) {
+                        run.fact("teacher", teacher.bundle().dir().toString());
+                    }
                     run.fact("bestEpoch", end.bestEpoch());
                 }
                 InferenceSpeed.Figures speed = InferenceSpeed.Figures.NONE;
@@ -187,8 +191,22 @@ public final class TrainingRun {
         }
     }
 
-    private Checkpoint.LoopState loop(Trainer trainer, FerModel ferModel, FerOptimizer optimizer, FaceArrays trainSet,
-            FaceArrays valSet, AugmentJob.Normalization norm, Checkpoint.LoopState state,
+    /** The distillation teacher train.teacher names, on the student's device; null when there is none. */
+    private Teacher teacher(Device device) {
+        if (!train.distills()) {
+            return null;
+        }
+        Teacher teacher = Teacher.load(Path.of(train.teacher()), device);
+        ModelSpec t = teacher.bundle().spec();
+        LOG.info("[train] distilling from {} ({}, input {}x{}x{}): temperature {}, alpha {}", teacher.bundle().dir(),
+                t.name(), t.inputChannels(), t.inputSize(), t.inputSize(), train.distillTemperature(),
+                train.distillAlpha());
+        return teacher;
+    }
+
+    /** {@code teacher}: the distillation teacher, or null for none. */
+    private Checkpoint.LoopState loop(Trainer trainer, FerModel ferModel, FerOptimizer optimizer, Teacher teacher,
+            FaceArrays trainSet, FaceArrays valSet, AugmentJob.Normalization norm, Checkpoint.LoopState state,
             TensorBoardWriter tensorBoard, String modelId) {
         int batch = train.batchSize();
         int stepsPerEpoch = (trainSet.count() + batch - 1) / batch;
@@ -199,6 +217,7 @@ public final class TrainingRun {
                 norm.std(), config.seed());
         FerLoss loss = new FerLoss(Labels.count(), train.labelSmoothing(), train.loss().equals("focal"),
                 train.focalGamma(), data.classWeights());
+        DistillationLoss distillation = new DistillationLoss(loss, train.distillTemperature(), train.distillAlpha());
         FerLoss valLoss = new FerLoss(Labels.count(), 0, false, 0, null);
 
         List<EpochMetrics> history = new ArrayList<>(state.history());
@@ -229,14 +248,18 @@ public final class TrainingRun {
                 int from = s * batch;
                 int to = Math.min(order.length, from + batch);
                 try (NDManager batchManager = trainer.getManager().newSubManager()) {
-                    NDList data = trainBatches.batch(batchManager, order, from, to, epoch);
-                    NDArray x = data.get(0);
-                    NDArray targets = loss.targets(data.get(1));
-                    NDArray[] mixed = Mixing.apply(x, targets, train.mixupAlpha(), train.cutmixProbability(),
-                            mixing);
+                    BatchMaker.Faces faces = trainBatches.faces(order, from, to, epoch);
+                    NDList data = trainBatches.batch(batchManager, faces);
+                    Mixing.Mix mix = Mixing.draw(data.get(0).getShape(), train.mixupAlpha(),
+                            train.cutmixProbability(), mixing);
+                    NDArray x = mix.images(data.get(0));
+                    NDArray targets = mix.targets(loss.targets(data.get(1)));
+                    // Before the collector opens, so no autograd graph runs through the teacher.
+                    NDArray teacherLogits = teacher == null ? null : teacher.logits(batchManager, faces.images(), mix);
                     try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDArray logits = trainer.forward(new NDList(mixed[0])).singletonOrThrow();
-                        NDArray l = loss.compute(logits, mixed[1]);
+                        NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                        NDArray l = teacher == null ? loss.compute(logits, targets)
+                                : distillation.compute(logits, targets, teacherLogits);
                         collector.backward(l);
                         float stepLoss = l.getFloat();
                         if (!Float.isFinite(stepLoss)) {
@@ -476,7 +499,7 @@ public final class TrainingRun {
     }
 
     private void writeReport(ModelSpec spec, Checkpoint.LoopState state, EpochMetrics best, int trainImages,
-            FerModel ferModel) {
+            FerModel ferModel, Teacher teacher) {
         StringBuilder card = new StringBuilder();
         card.append("# Model card: ").append(modelDir.getFileName()).append("\n\n");
         card.append("- Architecture: `").append(spec.name()).append("`, input ").append(spec.inputChannels())
@@ -490,6 +513,14 @@ public final class TrainingRun {
                 .append(" lr ").append(train.learningRate()).append(", batch ").append(train.batchSize())
                 .append(", loss ").append(train.loss()).append(", class weights ").append(train.classWeights())
                 .append(", sampler ").append(train.sampler()).append(", seed ").append(config.seed()).append("\n");
+        if (teacher != null) {
+            ModelSpec t = teacher.bundle().spec();
+            card.append("- Distillation: teacher `").append(teacher.bundle().dir()).append("` (`").append(t.name())
+                    .append("`, input ").append(t.inputChannels()).append("x").append(t.inputSize()).append("x")
+                    .append(t.inputSize()).append("), temperature ").append(train.distillTemperature())
+                    .append(", alpha ").append(train.distillAlpha()).append(" (train.teacher `")
+                    .append(train.teacher()).append("` in config.yaml)\n");
+        }
         if (best != null) {
             card.append(String.format("- Best validation (epoch %d): accuracy %.4f, macro-F1 %.4f%n", best.epoch(),
                     best.valAccuracy(), best.valMacroF1()));

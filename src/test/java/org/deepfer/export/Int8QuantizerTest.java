@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.SplittableRandom;
 import org.deepfer.augment.AugmentJob;
 import org.deepfer.config.DeepFerConfig;
@@ -238,6 +240,137 @@ class Int8QuantizerTest {
         assertEquals(8, kernels.get("QLinearAdd"), kernels.toString());
         assertEquals(1, kernels.get("QGemm"), kernels.toString());
         assertFalse(kernels.containsKey("Conv") || kernels.containsKey("FusedConv"), kernels.toString());
+    }
+
+    @Test
+    void layersNamedFloatKeepTheirFloatWeightsAndRunAsFloatConvolutions() {
+        ModelSpec spec = new ModelSpec("resnet18", 1, 48, Labels.count(), 0.3, 0.25);
+        Quantized all = quantize(spec, Int8Quantizer.Settings.defaults());
+        List<String> layers = Int8Quantizer.layers(all.fp32().model());
+        assertEquals(21, layers.size(), layers.toString());
+        Set<String> keep = Set.of(layers.get(0), layers.get(20));
+
+        Quantized q = quantize(spec, Int8Quantizer.Settings.defaults().withFloatLayers(keep));
+
+        assertEquals(19, q.int8().quantizedOps().get("Conv") + q.int8().quantizedOps().getOrDefault("Gemm", 0));
+        int floatWeights = 0;
+        for (OnnxMl.TensorProto t : q.int8().model().getGraph().getInitializerList()) {
+            if (t.getDataType() == OnnxMl.TensorProto.DataType.FLOAT_VALUE && t.getDimsCount() >= 2) {
+                floatWeights++;
+            }
+        }
+        assertEquals(2, floatWeights);
+        Map<String, Integer> kernels = Int8Quantizer.runtimeOps(q.int8().bytes());
+        assertEquals(19, kernels.get("QLinearConv"), kernels.toString());
+        assertFalse(kernels.containsKey("QGemm"), kernels.toString());
+        try (OnnxRunner runner = OnnxRunner.open(q.int8().bytes(), 1)) {
+            assertTrue(runner.metadata().get("quantization").contains("float layers " + String.join(", ",
+                    new TreeSet<>(keep))), runner.metadata().toString());
+        }
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> quantize(spec,
+                Int8Quantizer.Settings.defaults().withFloatLayers(Set.of("no-such-layer"))));
+        assertTrue(e.getMessage().startsWith("no Conv or Gemm layer named no-such-layer; the model's are ["),
+                e.getMessage());
+    }
+
+    /**
+     * One channel of a convolution's output made 1000 times larger, and the next convolution's
+     * weights on that channel 1000 times smaller: fp32 computes the same (Relu and max pooling
+     * commute with a positive scale), but the tensor between them now has one per-tensor uint8
+     * scale for channels three orders of magnitude apart. The sensitivity ranking must put exactly
+     * those two layers (the two that quantize that tensor) first, and keeping them float must
+     * bring int8 back to fp32.
+     */
+    @Test
+    void sensitivityFindsThePlantedBadlyScaledTensorAndKeepingItsLayersFloatRepairsInt8() {
+        List<byte[]> calibration = TestModels.syntheticFaces(FACES, 48, 1);
+        List<byte[]> faces = TestModels.syntheticFaces(FACES, 48, 2);
+        OnnxMl.ModelProto fp32;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            FerModel model = TestModels.randomModel(new ModelSpec("baseline", 1, 48, Labels.count(), 0.3, 0.25),
+                    manager, 11);
+            TestModels.spreadScoresAcrossFaces(model, manager, 48, calibration);
+            fp32 = new OnnxExporter(new OnnxExporter.Settings("m", Labels.NAMES,
+                    TestModels.normalization(48), 1.0, 48)).export(model).model();
+        }
+        List<String> layers = Int8Quantizer.layers(fp32);
+        OnnxMl.ModelProto planted = rescaleChannel(fp32, layers.get(1), layers.get(2), 1000f);
+        float[][] reference = probabilities(fp32, faces);
+        OnnxParity.Result same = OnnxParity.compare(reference, probabilities(planted, faces));
+        assertTrue(same.maxAbsDiff() < 1e-4, "the planted model must compute what the original does: " + same);
+
+        List<Int8Quantizer.LayerSensitivity> ranked = new Int8Quantizer(Int8Quantizer.Settings.defaults())
+                .sensitivity(planted, calibration);
+
+        assertEquals(layers.size(), ranked.size());
+        for (int i = 1; i < ranked.size(); i++) {
+            assertTrue(ranked.get(i - 1).meanAbsDiff() >= ranked.get(i).meanAbsDiff(), ranked.toString());
+        }
+        assertEquals(Set.of(layers.get(1), layers.get(2)), Set.of(ranked.get(0).layer(), ranked.get(1).layer()),
+                ranked.toString());
+        double original = meanAbsDiff(reference, fp32, calibration, faces, Set.of());
+        double allInt8 = meanAbsDiff(reference, planted, calibration, faces, Set.of());
+        double keptFloat = meanAbsDiff(reference, planted, calibration, faces, Set.of(layers.get(1), layers.get(2)));
+        System.out.printf("mean |dp| of int8: original %.5f; planted outlier channel %.5f, its two layers float %.5f%n",
+                original, allInt8, keptFloat);
+        assertTrue(allInt8 > 1.5 * original, "planted " + allInt8 + ", original " + original);
+        assertTrue(keptFloat < 1.1 * original, "two layers float " + keptFloat + ", original " + original);
+    }
+
+    /** The mean |p_int8 - p_fp32| on {@code faces} of {@code model} quantized with {@code floatLayers} float. */
+    private static double meanAbsDiff(float[][] reference, OnnxMl.ModelProto model, List<byte[]> calibration,
+            List<byte[]> faces, Set<String> floatLayers) {
+        Int8Quantizer quantizer = new Int8Quantizer(Int8Quantizer.Settings.defaults().withFloatLayers(floatLayers));
+        return OnnxParity.compare(reference, probabilities(quantizer.quantizeGray(model, calibration).model(), faces))
+                .meanAbsDiff();
+    }
+
+    /** {@code fp32} with output channel 0 of {@code layer} times {@code factor} and its reader's input channel 0 divided by it. */
+    private static OnnxMl.ModelProto rescaleChannel(OnnxMl.ModelProto fp32, String layer, String reader,
+            float factor) {
+        OnnxMl.GraphProto.Builder graph = fp32.getGraph().toBuilder();
+        Map<String, OnnxMl.NodeProto> byName = new HashMap<>();
+        for (OnnxMl.NodeProto n : graph.getNodeList()) {
+            byName.put(n.getName().isEmpty() ? n.getInput(1) : n.getName(), n);
+        }
+        OnnxMl.NodeProto first = byName.get(layer);
+        OnnxMl.NodeProto second = byName.get(reader);
+        for (int t = 0; t < graph.getInitializerCount(); t++) {
+            OnnxMl.TensorProto tensor = graph.getInitializer(t);
+            float[] v = Int8Quantizer.floats(tensor);
+            String name = tensor.getName();
+            if (name.equals(first.getInput(1))) {
+                int perChannel = v.length / (int) tensor.getDims(0);
+                for (int k = 0; k < perChannel; k++) {
+                    v[k] *= factor;
+                }
+            } else if (first.getInputCount() > 2 && name.equals(first.getInput(2))) {
+                v[0] *= factor;
+            } else if (name.equals(second.getInput(1))) {
+                int out = (int) tensor.getDims(0);
+                int in = (int) tensor.getDims(1);
+                int kernel = v.length / (out * in);
+                for (int o = 0; o < out; o++) {
+                    for (int k = 0; k < kernel; k++) {
+                        v[(o * in) * kernel + k] /= factor;
+                    }
+                }
+            } else {
+                continue;
+            }
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(v);
+            graph.setInitializer(t, tensor.toBuilder().clearFloatData()
+                    .setRawData(com.google.protobuf.ByteString.copyFrom(bytes.array())).build());
+        }
+        return fp32.toBuilder().setGraph(graph).build();
+    }
+
+    private static float[][] probabilities(OnnxMl.ModelProto model, List<byte[]> faces) {
+        try (OnnxRunner runner = OnnxRunner.open(model.toByteArray(), 1)) {
+            return runner.probabilitiesOfGray(faces);
+        }
     }
 
     @Test

@@ -107,6 +107,8 @@ public final class Dl4jSparkTrainJob {
                     + "(loss=ce, labelSmoothing=0)";
         } else if (t.mixupAlpha() != 0 || t.cutmixProbability() != 0) {
             why = "train.mixupAlpha/train.cutmixProbability: no mixup or CutMix with train.engine=dl4j-spark";
+        } else if (t.distills()) {
+            why = "train.teacher: knowledge distillation needs train.engine=djl";
         } else if (!t.sampler().equals("shuffle")) {
             why = "train.sampler '" + t.sampler() + "': train.engine=dl4j-spark shuffles only";
         } else if (t.gradientClipNorm() != 0) {
