@@ -14,6 +14,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD="${DEEPFER_BUILD:-$HERE/target}"
+# Where commands given no --model look for the shipped models/default (after the working directory).
+export DEEPFER_HOME="${DEEPFER_HOME:-$HERE}"
 JAR="$BUILD/deepfer.jar"
 LIB="$BUILD/lib"
 MAIN_CLASS=org.deepfer.cli.DeepFer

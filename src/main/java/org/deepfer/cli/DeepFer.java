@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             AugmentCommand.class, PipelineCommand.class, TrainCommand.class, SweepCommand.class,
             TuneCommand.class, PredictCommand.class, EvaluateCommand.class,
             RobustnessCommand.class, ExplainCommand.class, EnsembleCommand.class,
-            ReportCommand.class, ExportCommand.class, RealtimeCommand.class, ServeCommand.class})
+            ReportCommand.class, ExportCommand.class, ShipCommand.class, RealtimeCommand.class, ServeCommand.class})
 public final class DeepFer implements Runnable {
     /** Exit code for bad input or config: the message says what to fix, no stack trace needed. */
     static final int USAGE_ERROR = 2;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
             "are appended to 'predictions'."})
 final class EvaluateCommand extends ModelJobCommand {
     @Option(names = "--model", paramLabel = "MODEL_DIR",
-            description = "A model directory written by train (models/<id>); required.")
+            description = "A model directory written by train (models/<id>). Default: the shipped models/default.")
     Path model;
 
     @Option(names = "--split", paramLabel = "SPLIT",

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
             "class, for the --ids given or, per class, the most confident right and wrong predictions on",
             "a labeled split. Writes results/explain/<class>.png galleries and results/explain/explain.json."})
 final class ExplainCommand extends ModelJobCommand {
-    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
+    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train (models/<id>). Default: the shipped models/default.")
     Path model;
 
     @Option(names = "--split", paramLabel = "SPLIT", description = "test | validation | train (default: test if labeled, else validation).")

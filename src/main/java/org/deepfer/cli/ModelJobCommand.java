@@ -3,10 +3,12 @@ package org.deepfer.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import org.deepfer.config.ConfigException;
 import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
 import org.deepfer.predict.ModelBundle;
+import org.deepfer.ship.DefaultModel;
 import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Mixin;
@@ -58,10 +60,21 @@ abstract class ModelJobCommand extends SparkJobCommand {
     // The checks every model job makes of its options before a Spark session starts, so a typo
     // costs nothing and reads the same in every command.
 
-    /** {@code dir} as a model directory that can be loaded; {@code option} names it in the error. */
+    /**
+     * {@code dir} as a model directory that can be loaded; {@code option} names it in the error.
+     * Without one, the model shipped in the repository ({@link DefaultModel}).
+     */
     static Path modelDir(Path dir, String option, String job) {
+        return modelDir(dir, option, job, DefaultModel.candidates());
+    }
+
+    /** As {@link #modelDir(Path, String, String)}, looking for a default model in {@code defaults}. */
+    static Path modelDir(Path dir, String option, String job, List<Path> defaults) {
         if (dir == null) {
-            throw new ConfigException(job + " needs " + option + " <model directory>, e.g. " + option + " models/<id>");
+            dir = DefaultModel.find(defaults).orElseThrow(() -> new ConfigException(job + " needs " + option
+                    + " <model directory>, e.g. " + option + " models/<id> (no shipped default model in "
+                    + defaults.stream().map(Path::toString).collect(Collectors.joining(" or ")) + ")"));
+            System.out.println(job + ": no " + option + " given; using the shipped default model " + dir);
         }
         try {
             ModelBundle.load(dir);

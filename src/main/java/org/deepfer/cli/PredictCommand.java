@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 final class PredictCommand extends ModelJobCommand {
     // Checked in options() rather than by picocli, so that `predict --help` works without it.
     @Option(names = "--model", paramLabel = "MODEL_DIR",
-            description = "A model directory written by train (models/<id>); required.")
+            description = "A model directory written by train (models/<id>). Default: the shipped models/default.")
     Path model;
 
     @Option(names = "--split", paramLabel = "SPLIT", description = "Only this split: train | validation | test.")

@@ -35,7 +35,7 @@ final class RealtimeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
+    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train (models/<id>). Default: the shipped models/default.")
     Path model;
 
     /** Exactly one source. */

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
             "(random patch, eyes band, mouth band), rotation, blur, noise, JPEG, downscale. Writes",
             "results/robustness.json, results/robustness.png and rows of the Delta table 'robustness'."})
 final class RobustnessCommand extends ModelJobCommand {
-    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
+    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train (models/<id>). Default: the shipped models/default.")
     Path model;
 
     @Option(names = "--split", paramLabel = "SPLIT", description = "test | validation | train.")

@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train; required.")
+    @Option(names = "--model", paramLabel = "MODEL_DIR", description = "A model directory written by train (models/<id>). Default: the shipped models/default.")
     Path model;
 
     @Option(names = "--port", paramLabel = "PORT", description = "TCP port (default: serve.port; 0 = any free port).")

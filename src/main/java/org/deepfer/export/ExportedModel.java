@@ -65,7 +65,8 @@ public record ExportedModel(OnnxMl.ModelProto model, OnnxSidecar sidecar) {
         return written;
     }
 
-    private static String sha256(byte[] bytes) {
+    /** SHA-256 of {@code bytes}, hex, as sidecars record it. */
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {

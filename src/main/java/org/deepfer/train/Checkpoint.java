@@ -82,7 +82,7 @@ public final class Checkpoint {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             deleteTree(old);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -149,7 +149,7 @@ public final class Checkpoint {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

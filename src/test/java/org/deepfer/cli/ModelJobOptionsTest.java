@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.deepfer.config.ConfigException;
+import org.deepfer.export.TestModels;
 import org.deepfer.predict.FacePredictor;
+import org.deepfer.tables.Labels;
+import org.deepfer.train.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,9 +21,27 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelJobOptionsTest {
 
     @Test
-    void aMissingModelOptionSaysWhichOptionTheJobNeeds() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ModelJobCommand.modelDir(null, "--model", "evaluate"));
-        assertEquals("evaluate needs --model <model directory>, e.g. --model models/<id>", e.getMessage());
+    void aMissingModelOptionWithoutAShippedDefaultSaysWhichOptionTheJobNeeds(@TempDir Path root) {
+        Path nowhere = root.resolve("models/default");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelJobCommand.modelDir(null, "--model", "evaluate", List.of(nowhere)));
+        assertEquals("evaluate needs --model <model directory>, e.g. --model models/<id> (no shipped default model in "
+                + nowhere + ")", e.getMessage());
+    }
+
+    @Test
+    void aMissingModelOptionFallsBackToTheFirstShippedDefault(@TempDir Path root) throws Exception {
+        Path empty = Files.createDirectories(root.resolve("a/models/default"));
+        Path shipped = root.resolve("b/models/default");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            TestModels.writeBundle(TestModels.randomModel(new ModelSpec("baseline", 1, 48, Labels.count(), 0.3, 0.25),
+                    manager, 1), 48, shipped);
+        }
+
+        assertEquals(shipped, ModelJobCommand.modelDir(null, "--model", "predict", List.of(empty, shipped)));
+        Path given = root.resolve("c");
+        assertThrows(ConfigException.class, () -> ModelJobCommand.modelDir(given, "--model", "predict",
+                List.of(shipped)), "a given directory is never replaced by the default");
     }
 
     @Test

@@ -29,7 +29,7 @@ import org.deepfer.train.model.ModelSpec;
 import org.deepfer.train.model.Models;
 
 /** Random models and model directories for the export tests, built here rather than trained. */
-final class TestModels {
+public final class TestModels {
     /** Spread of the class scores {@link #scaleHeadToInformativeScores} gives. */
     static final double SCORE_STD = 3.0;
 
@@ -44,7 +44,7 @@ final class TestModels {
      * {@code spec} built and randomly initialized, with random batch-norm statistics, scales and
      * shifts: a fresh model's are 0, 1, 1 and 0, which would let a wrong fold pass.
      */
-    static FerModel randomModel(ModelSpec spec, NDManager manager, int seed) {
+    public static FerModel randomModel(ModelSpec spec, NDManager manager, int seed) {
         Engine.getInstance().setRandomSeed(seed);
         FerModel model = Models.build(spec);
         model.block().initialize(manager, DataType.FLOAT32, spec.inputShape(1));
@@ -161,7 +161,7 @@ final class TestModels {
      * {@code count} procedural faces of {@code size}² ({@link SyntheticFaces}), expressions in turn:
      * real structure (edges, smooth shading) rather than noise, as calibration faces have.
      */
-    static List<byte[]> syntheticFaces(int count, int size, long seed) {
+    public static List<byte[]> syntheticFaces(int count, int size, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<byte[]> faces = new ArrayList<>(count);
         for (int f = 0; f < count; f++) {
@@ -171,7 +171,7 @@ final class TestModels {
     }
 
     /** A model directory as training writes it, holding {@code model}'s parameters. */
-    static ModelBundle writeBundle(FerModel model, int faceSize, Path modelDir) throws Exception {
+    public static ModelBundle writeBundle(FerModel model, int faceSize, Path modelDir) throws Exception {
         ModelSpec spec = model.spec();
         Files.createDirectories(modelDir);
         Files.writeString(modelDir.resolve(ModelBundle.CONFIG), ConfigLoader.toYaml(ConfigLoader.load(

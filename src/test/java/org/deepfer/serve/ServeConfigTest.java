@@ -51,13 +51,13 @@ class ServeConfigTest {
     }
 
     @Test
-    void serveHasHelpAndNeedsAModel() {
+    void serveHasHelpAndRefusesAModelThatIsNotThere() {
         Cli.Outcome help = Cli.run("serve", "--help");
-        Cli.Outcome noModel = Cli.run("serve", "--port", "0");
+        Cli.Outcome noModel = Cli.run("serve", "--port", "0", "--model", "models/no-such-model");
         assertEquals(0, help.code());
         assertEquals(2, noModel.code());
         assertTrue(help.out().contains("Usage: deepfer serve") && help.out().contains("--port")
                 && help.out().contains("--host") && help.out().contains("--model"), help.out());
-        assertTrue(noModel.err().contains("serve needs --model"), noModel.err());
+        assertTrue(noModel.err().contains("--model models/no-such-model: model directory "), noModel.err());
     }
 }

@@ -1,0 +1,48 @@
+package org.deepfer.ship;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.deepfer.predict.ModelBundle;
+
+/**
+ * Where the model shipped in the repository is: {@code models/default} under the working
+ * directory, else under {@code $DEEPFER_HOME} (which {@code spark-submit.sh} sets to the project),
+ * so every model command runs without {@code --model} on a fresh clone.
+ */
+public final class DefaultModel {
+    /** The shipped model's directory, relative to the project. */
+    public static final Path DIR = Path.of("models", "default");
+    /** The small fast model shipped beside it. */
+    public static final Path FAST_DIR = Path.of("models", "fast");
+    static final String HOME_VARIABLE = "DEEPFER_HOME";
+
+    private DefaultModel() {}
+
+    /** The places looked in, in order. */
+    public static List<Path> candidates() {
+        List<Path> places = new ArrayList<>();
+        places.add(DIR.toAbsolutePath().normalize());
+        String home = System.getenv(HOME_VARIABLE);
+        if (home != null && !home.isBlank()) {
+            Path p = Path.of(home).resolve(DIR).toAbsolutePath().normalize();
+            if (!places.contains(p)) {
+                places.add(p);
+            }
+        }
+        return places;
+    }
+
+    /** The first of {@code places} that holds a model's parameters, absolute. */
+    public static Optional<Path> find(List<Path> places) {
+        return places.stream().filter(p -> Files.isRegularFile(p.resolve(ModelBundle.PARAMS))).findFirst()
+                .map(p -> p.toAbsolutePath().normalize());
+    }
+
+    /** The default model, if there is one where {@link #candidates} look. */
+    public static Optional<Path> find() {
+        return find(candidates());
+    }
+}

@@ -1,0 +1,207 @@
+package org.deepfer.ship;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.deepfer.config.ConfigLoader;
+import org.deepfer.evaluate.ModelCalibration;
+import org.deepfer.export.ExportedModel;
+import org.deepfer.export.OnnxSidecar;
+import org.deepfer.predict.ModelBundle;
+import org.deepfer.run.Reports;
+import org.deepfer.train.Checkpoint;
+
+/**
+ * Ships a trained model directory into the repository (by default {@code models/default/}): the
+ * files inference needs (ONNX file and sidecar, DJL parameters, config, classes, normalization,
+ * calibration, and the int8 file when there is one), the training history, a fixture of recorded
+ * predictions and a model card. Everything is assembled in a sibling folder and swapped in at the
+ * end, so a failed ship leaves the old model as it was; the whole directory must fit a size budget.
+ */
+public final class ModelShipper {
+    /** The budget of a shipped directory unless told otherwise. */
+    public static final long DEFAULT_MAX_BYTES = 25_000_000L;
+    static final List<String> REQUIRED = List.of(ModelBundle.CONFIG, ModelBundle.CLASSES, ModelBundle.NORMALIZATION,
+            ModelBundle.PARAMS, "model.onnx", "model.onnx.json");
+    static final List<String> OPTIONAL = List.of("model.int8.onnx", "model.int8.onnx.json", ModelCalibration.FILE,
+            "best_metrics.json", "history.json", "curves.png");
+    static final String TRAINING_CARD = "TRAINING_CARD.md";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What to ship.
+     *
+     * @param source a model directory written by train, exported (model.onnx)
+     * @param target where it goes, e.g. models/default
+     * @param title the model card's heading
+     * @param evaluations final_eval.json reports of the source model to put in the card
+     * @param robustness its robustness.json, or null
+     * @param withInt8 ship model.int8.onnx too when the source has it
+     * @param maxBytes the size budget of the whole directory
+     * @param replace whether an existing target may be replaced
+     */
+    public record Options(Path source, Path target, String title, List<Path> evaluations, Path robustness,
+            boolean withInt8, long maxBytes, boolean replace) {
+        public Options {
+            evaluations = List.copyOf(evaluations);
+        }
+    }
+
+    /** What was shipped: the directory, its files and sizes, the fixture. */
+    public record Result(Path target, Map<String, Long> files, long bytes, Fixture fixture) {}
+
+    /**
+     * @throws IllegalArgumentException when the source is not an exported model, a report is of
+     *     another model, the target exists without {@code replace}, or the result exceeds the budget
+     */
+    public Result ship(Options o) {
+        ModelBundle source = ModelBundle.load(o.source());
+        for (String file : REQUIRED) {
+            if (!Files.isRegularFile(source.dir().resolve(file))) {
+                throw new IllegalArgumentException(source.dir() + " has no " + file + (file.startsWith("model.onnx")
+                        ? ": export it first (deepfer export --model " + o.source() + " --calibrated)" : ""));
+            }
+        }
+        Path target = o.target().toAbsolutePath().normalize();
+        if (target.equals(source.dir())) {
+            throw new IllegalArgumentException("the model is already at " + target);
+        }
+        if (Files.exists(target) && !o.replace()) {
+            throw new IllegalArgumentException(target + " exists; add --replace to ship over it");
+        }
+        List<JsonNode> evaluations = new ArrayList<>();
+        for (Path e : o.evaluations()) {
+            evaluations.add(reportOf(e, source));
+        }
+        Optional<JsonNode> robustness = Optional.ofNullable(o.robustness()).map(r -> reportOf(r, source));
+        OnnxSidecar fp32 = Reports.readJson(source.dir().resolve("model.onnx.json"), OnnxSidecar.class);
+        if (!fp32.onnxSha256().equals(sha256(source.dir().resolve("model.onnx")))) {
+            throw new IllegalArgumentException(source.dir().resolve("model.onnx") + " is not the file its sidecar"
+                    + " describes (SHA-256 differs): export again");
+        }
+
+        Result[] shipped = new Result[1];
+        try {
+            Checkpoint.replaceFolder(target, staging -> shipped[0] = assemble(o, source, staging, target, fp32,
+                    evaluations, robustness));
+        } catch (RuntimeException e) {
+            try {
+                Checkpoint.deleteTree(target.resolveSibling(target.getFileName() + ".tmp"));
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return shipped[0];
+    }
+
+    /** Writes the shipped directory into the empty {@code staging} folder. */
+    private static Result assemble(Options o, ModelBundle source, Path staging, Path target, OnnxSidecar fp32,
+            List<JsonNode> evaluations, Optional<JsonNode> robustness) throws IOException {
+        for (String file : REQUIRED) {
+            Files.copy(source.dir().resolve(file), staging.resolve(file));
+        }
+        for (String file : OPTIONAL) {
+            boolean int8 = file.startsWith("model.int8");
+            if (Files.isRegularFile(source.dir().resolve(file)) && (!int8 || o.withInt8())) {
+                Files.copy(source.dir().resolve(file), staging.resolve(file));
+            }
+        }
+        Optional<String> trainingCard = Optional.empty();
+        if (Files.isRegularFile(source.dir().resolve("MODEL_CARD.md"))) {
+            trainingCard = Optional.of(Files.readString(source.dir().resolve("MODEL_CARD.md")));
+            Files.writeString(staging.resolve(TRAINING_CARD), trainingCard.get());
+        }
+        Fixture fixture = Fixture.record(staging);
+        ModelBundle shipped = ModelBundle.load(staging);
+        long parameters;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            parameters = shipped.loadModel(manager).trainableParameterCount();
+        }
+        JsonNode history = Files.isRegularFile(staging.resolve("history.json"))
+                ? JSON.readTree(staging.resolve("history.json").toFile()) : JSON.createArrayNode();
+        Optional<OnnxSidecar> int8 = Files.isRegularFile(staging.resolve("model.int8.onnx.json"))
+                ? Optional.of(Reports.readJson(staging.resolve("model.int8.onnx.json"), OnnxSidecar.class))
+                : Optional.empty();
+        Map<String, Long> files = sizes(staging);
+        files.put("MODEL_CARD.md", 0L); // its own size is known once it is written
+        ModelCard card = new ModelCard(shipped, source.dir(), parameters,
+                ConfigLoader.loadRecorded(staging.resolve(ModelBundle.CONFIG)), history, fp32, int8,
+                ModelCalibration.read(staging), evaluations, robustness, trainingCard, files, fixture);
+        Files.writeString(staging.resolve("MODEL_CARD.md"), card.markdown(o.title(), Instant.now()));
+        files = sizes(staging);
+        long bytes = files.values().stream().mapToLong(Long::longValue).sum();
+        if (bytes > o.maxBytes()) {
+            StringBuilder largest = new StringBuilder();
+            files.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(4)
+                    .forEach(f -> largest.append(String.format(Locale.ROOT, "; %s %.2f MB", f.getKey(),
+                            f.getValue() / 1e6)));
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the shipped model would take %.2f MB, more"
+                    + " than the %.2f MB allowed (largest: %s); nothing was shipped: leave out the int8 file or ship"
+                    + " a smaller model", bytes / 1e6, o.maxBytes() / 1e6, largest.substring(2)));
+        }
+        return new Result(target, files, bytes, fixture);
+    }
+
+    /** {@code file} read as a JSON report, which must be about {@code model}. */
+    private static JsonNode reportOf(Path file, ModelBundle model) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("report " + file + " does not exist");
+        }
+        JsonNode report;
+        try {
+            report = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("report " + file + " is not JSON: " + e.getMessage(), e);
+        }
+        String dir = report.path("modelDir").asText("");
+        if (dir.isEmpty() || !Path.of(dir).toAbsolutePath().normalize().equals(model.dir())) {
+            throw new IllegalArgumentException("report " + file + " is of the model " + (dir.isEmpty() ? "(none named)"
+                    : dir) + ", not of " + model.dir());
+        }
+        return report;
+    }
+
+    /** Every file under {@code dir} and its size, the fixture faces summed into one entry. */
+    private static Map<String, Long> sizes(Path dir) throws IOException {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        long faces = 0;
+        int count = 0;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList()) {
+                String name = dir.relativize(p).toString().replace('\\', '/');
+                if (name.startsWith(Fixture.DIR + "/")) {
+                    faces += Files.size(p);
+                    count++;
+                } else {
+                    sizes.put(name, Files.size(p));
+                }
+            }
+        }
+        if (count > 0) {
+            sizes.put(Fixture.DIR + "/ (" + count + " PNG faces)", faces);
+        }
+        return sizes;
+    }
+
+    private static String sha256(Path file) {
+        try {
+            return ExportedModel.sha256(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}
