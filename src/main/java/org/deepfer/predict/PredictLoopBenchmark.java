@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.deepfer.config.ConfigLoader;
@@ -23,9 +24,12 @@ import org.deepfer.spark.SparkSessions;
 public final class PredictLoopBenchmark {
     private PredictLoopBenchmark() {}
 
+    /** The split argument that takes every face of the table. */
+    static final String ALL = "all";
+
     public static void main(String[] args) {
         if (args.length < 2) {
-            System.err.println("usage: PredictLoopBenchmark <warehouse> <model dir> [split=validation] [batch=128]");
+            System.err.println("usage: PredictLoopBenchmark <warehouse> <model dir> [split=validation|all] [batch=128]");
             System.exit(2);
         }
         String split = args.length > 2 ? args[2] : "validation";
@@ -34,8 +38,12 @@ public final class PredictLoopBenchmark {
         List<FaceImage> faces = new ArrayList<>();
         SparkSession spark = SparkSessions.create(config, "predict-loop-benchmark");
         try {
-            for (Row r : spark.read().format("delta").load(Path.of(args[0]).toAbsolutePath().resolve("faces").toString())
-                    .filter(col("split").equalTo(split)).select("width", "height", "pixels").collectAsList()) {
+            Dataset<Row> table = spark.read().format("delta")
+                    .load(Path.of(args[0]).toAbsolutePath().resolve("faces").toString());
+            if (!split.equals(ALL)) {
+                table = table.filter(col("split").equalTo(split));
+            }
+            for (Row r : table.select("width", "height", "pixels").collectAsList()) {
                 faces.add(FaceImage.gray(r.getInt(0), r.getInt(1), r.getAs(2)));
             }
         } finally {
