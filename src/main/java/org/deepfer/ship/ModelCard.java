@@ -140,7 +140,7 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
         }
         md.append("- The parameters are the epoch with the best validation macro-F1 (`history.json`, `curves.png`).\n\n");
 
-        md.append("## Files\n\n| file | bytes | what |\n|---|---:|---|\n");
+        md.append("## Files\n\nBesides this card:\n\n| file | bytes | what |\n|---|---:|---|\n");
         for (Map.Entry<String, Long> f : files.entrySet()) {
             md.append(String.format(Locale.ROOT, "| `%s` | %,d | %s |%n", f.getKey(), f.getValue(), what(f.getKey())));
         }
@@ -172,8 +172,9 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                 - FER2013 is 35,887 48x48 gray faces found by web image search (Goodfellow et al., 2013), \
                 labelled once each by crowd workers; human agreement on it is about 65%, so a share of the \
                 labels the model learned from, and is scored on, are wrong.
-                - Classes are imbalanced: disgust is 1.5% of training faces and is recognised worst; fear and \
-                sad are confused with each other and with neutral; happy and surprise are easiest.
+                - Classes are imbalanced: disgust is 1.5% of the training faces (and 56 validation faces, so \
+                its figures are noisy). Fear and sad are the hardest classes, confused with each other and \
+                with neutral; happy and surprise are the easiest (see the per-class table).
                 - The faces are mostly frontal, posed or semi-posed Western web photos; the dataset has no \
                 demographic annotations, so accuracy across age, gender, skin tone and culture is unmeasured \
                 and likely uneven. Expressions are also displayed differently across cultures.

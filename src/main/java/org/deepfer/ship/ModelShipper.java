@@ -137,7 +137,6 @@ public final class ModelShipper {
                 ? Optional.of(Reports.readJson(staging.resolve("model.int8.onnx.json"), OnnxSidecar.class))
                 : Optional.empty();
         Map<String, Long> files = sizes(staging);
-        files.put("MODEL_CARD.md", 0L); // its own size is known once it is written
         ModelCard card = new ModelCard(shipped, source.dir(), parameters,
                 ConfigLoader.loadRecorded(staging.resolve(ModelBundle.CONFIG)), history, fp32, int8,
                 ModelCalibration.read(staging), evaluations, robustness, trainingCard, files, fixture);
