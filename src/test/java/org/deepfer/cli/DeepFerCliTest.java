@@ -31,7 +31,7 @@ class DeepFerCliTest {
     @Test
     void everySubcommandHasHelp() {
         for (String command : List.of("generate-sample", "ingest", "audit", "augment", "pipeline", "train", "sweep", "tune",
-                "predict", "evaluate", "robustness", "explain", "ensemble", "report", "export", "realtime", "serve")) {
+                "predict", "evaluate", "robustness", "explain", "ensemble", "report", "export", "ship", "realtime", "serve")) {
             Outcome o = run(command, "--help");
             assertEquals(0, o.code(), command);
             assertTrue(o.out().contains("Usage: deepfer " + command), o.out());
