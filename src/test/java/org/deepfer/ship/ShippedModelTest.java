@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ShippedModelTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"models/default"})
+    @ValueSource(strings = {"models/default", "models/fast"})
     void theShippedModelClassifiesItsFixtureAsRecordedWithBothEngines(String dir) {
         Path model = Path.of(dir);
         assertTrue(Files.isRegularFile(model.resolve(ModelBundle.PARAMS)), model + " is not in the repository");
@@ -30,7 +30,7 @@ class ShippedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"models/default:25000000"})
+    @ValueSource(strings = {"models/default:25000000", "models/fast:2000000"})
     void theShippedModelFitsItsBudget(String spec) throws Exception {
         Path model = Path.of(spec.substring(0, spec.indexOf(':')));
         long budget = Long.parseLong(spec.substring(spec.indexOf(':') + 1));
