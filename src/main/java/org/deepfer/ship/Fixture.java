@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.deepfer.export.OnnxParity;
 import org.deepfer.export.OnnxRunner;
 import org.deepfer.export.OnnxSidecar;
 import org.deepfer.image.FaceImage;
@@ -53,13 +54,13 @@ public record Fixture(double temperature, List<Face> faces) {
     public record Face(String file, String drawn, float[] djl, float[] onnx, String top1) {}
 
     /**
-     * Draws the fixture faces into {@code modelDir/fixture/}, runs both engines on them and
-     * records the result in {@code modelDir/fixture.json}.
+     * Draws the fixture faces into the model directory's {@code fixture/}, runs both engines on
+     * them and records the result in its {@code fixture.json}.
      *
      * @throws IllegalStateException when the engines disagree beyond {@link #TOLERANCE}
      */
-    static Fixture record(Path modelDir) {
-        ModelBundle bundle = ModelBundle.load(modelDir);
+    static Fixture record(ModelBundle bundle) {
+        Path modelDir = bundle.dir();
         OnnxSidecar sidecar = Reports.readJson(modelDir.resolve("model.onnx.json"), OnnxSidecar.class);
         int size = Math.toIntExact(sidecar.input().shape().get(2));
         SplittableRandom random = new SplittableRandom(SEED);
@@ -78,7 +79,7 @@ public record Fixture(double temperature, List<Face> faces) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the fixture faces under " + modelDir.resolve(DIR), e);
         }
-        Run r = run(modelDir, bundle, sidecar.temperature(), files);
+        Run r = run(bundle, sidecar.temperature(), files);
         if (r.maxEngineDiff() > TOLERANCE || r.topMismatches() > 0) {
             throw new IllegalStateException(String.format(Locale.ROOT, "%s: DJL and ONNX Runtime differ by up to %.3g"
                     + " on the fixture faces (tolerance %.0g), top-1 on %d; re-export the model", modelDir,
@@ -121,14 +122,14 @@ public record Fixture(double temperature, List<Face> faces) {
     public static Check check(Path modelDir) {
         Fixture recorded = read(modelDir);
         ModelBundle bundle = ModelBundle.load(modelDir);
-        Run r = run(modelDir, bundle, recorded.temperature(), recorded.faces().stream().map(Face::file).toList());
-        double djl = 0;
-        double onnx = 0;
+        Run r = run(bundle, recorded.temperature(), recorded.faces().stream().map(Face::file).toList());
+        double djl = OnnxParity.compare(recorded.faces().stream().map(Face::djl).toArray(float[][]::new), r.djl())
+                .maxAbsDiff();
+        double onnx = OnnxParity.compare(recorded.faces().stream().map(Face::onnx).toArray(float[][]::new), r.onnx())
+                .maxAbsDiff();
         int changed = 0;
         for (int i = 0; i < recorded.faces().size(); i++) {
             Face face = recorded.faces().get(i);
-            djl = Math.max(djl, maxAbsDiff(face.djl(), r.djl()[i]));
-            onnx = Math.max(onnx, maxAbsDiff(face.onnx(), r.onnx()[i]));
             String top = bundle.classNames().get(FacePredictor.argmax(r.djl()[i]));
             String topOnnx = bundle.classNames().get(FacePredictor.argmax(r.onnx()[i]));
             if (!top.equals(face.top1()) || !topOnnx.equals(face.top1())) {
@@ -140,7 +141,8 @@ public record Fixture(double temperature, List<Face> faces) {
 
     private record Run(float[][] djl, float[][] onnx, double maxEngineDiff, int topMismatches) {}
 
-    private static Run run(Path modelDir, ModelBundle bundle, double temperature, List<String> files) {
+    private static Run run(ModelBundle bundle, double temperature, List<String> files) {
+        Path modelDir = bundle.dir();
         List<FaceImage> faces = new ArrayList<>();
         List<byte[]> pixels = new ArrayList<>();
         for (String file : files) {
@@ -161,25 +163,7 @@ public record Fixture(double temperature, List<Face> faces) {
         try (OnnxRunner runner = OnnxRunner.open(modelDir.resolve("model.onnx"), 1)) {
             onnx = runner.probabilitiesOfGray(pixels);
         }
-        double max = 0;
-        int mismatches = 0;
-        for (int i = 0; i < files.size(); i++) {
-            max = Math.max(max, maxAbsDiff(djl[i], onnx[i]));
-            if (FacePredictor.argmax(djl[i]) != FacePredictor.argmax(onnx[i])) {
-                mismatches++;
-            }
-        }
-        return new Run(djl, onnx, max, mismatches);
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        if (a.length != b.length) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double max = 0;
-        for (int k = 0; k < a.length; k++) {
-            max = Math.max(max, Math.abs(a[k] - b[k]));
-        }
-        return max;
+        OnnxParity.Result engines = OnnxParity.compare(djl, onnx);
+        return new Run(djl, onnx, engines.maxAbsDiff(), engines.faces() - engines.top1Agreements());
     }
 }

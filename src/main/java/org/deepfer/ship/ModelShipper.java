@@ -125,8 +125,8 @@ public final class ModelShipper {
             trainingCard = Optional.of(Files.readString(source.dir().resolve("MODEL_CARD.md")));
             Files.writeString(staging.resolve(TRAINING_CARD), trainingCard.get());
         }
-        Fixture fixture = Fixture.record(staging);
         ModelBundle shipped = ModelBundle.load(staging);
+        Fixture fixture = Fixture.record(shipped);
         long parameters;
         try (NDManager manager = NDManager.newBaseManager()) {
             parameters = shipped.loadModel(manager).trainableParameterCount();
