@@ -28,7 +28,7 @@ final class EnsembleCommand extends ModelJobCommand {
     @Option(names = "--split", paramLabel = "SPLIT", description = "test | validation | train.")
     String split;
 
-    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip.")
+    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip | tencrop.")
     String tta;
 
     @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",

@@ -28,7 +28,7 @@ final class EvaluateCommand extends ModelJobCommand {
     String split;
 
     @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none",
-            description = "Test-time augmentation: none | flip. Default: ${DEFAULT-VALUE}.")
+            description = "Test-time augmentation: none | flip | tencrop (10x the work). Default: ${DEFAULT-VALUE}.")
     String tta;
 
     @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",

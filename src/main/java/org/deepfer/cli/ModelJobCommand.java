@@ -97,7 +97,7 @@ abstract class ModelJobCommand extends SparkJobCommand {
         try {
             return FacePredictor.Tta.parse(mode);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("--tta " + mode + ": expected none or flip");
+            throw new ConfigException("--tta " + mode + ": expected " + FacePredictor.Tta.ACCEPTED);
         }
     }
 

@@ -26,7 +26,8 @@ final class PredictCommand extends ModelJobCommand {
     String split;
 
     @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none",
-            description = "Test-time augmentation: none | flip (averaged with the mirrored face). "
+            description = "Test-time augmentation: none | flip (averaged with the mirrored face) | tencrop (five crops "
+                    + "and their mirrors: 10x the work). "
                     + "Default: ${DEFAULT-VALUE}.")
     String tta;
 

@@ -32,7 +32,7 @@ final class RobustnessCommand extends ModelJobCommand {
             description = "Score at most N faces of the split (the first by id); 0 = all. Default: ${DEFAULT-VALUE}.")
     int maxFaces;
 
-    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip.")
+    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip | tencrop.")
     String tta;
 
     @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",

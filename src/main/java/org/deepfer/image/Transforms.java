@@ -36,6 +36,25 @@ public final class Transforms {
     }
 
     /**
+     * The {@code width}x{@code height} rectangle of {@code image} whose top-left corner is (x, y).
+     *
+     * @throws IllegalArgumentException if the rectangle is empty or not inside the image
+     */
+    public static FaceImage crop(FaceImage image, int x, int y, int width, int height) {
+        if (width <= 0 || height <= 0 || x < 0 || y < 0 || x + width > image.width() || y + height > image.height()) {
+            throw new IllegalArgumentException("crop " + width + "x" + height + " at (" + x + ", " + y
+                    + ") is not inside a " + image.width() + "x" + image.height() + " image");
+        }
+        int c = image.channels();
+        byte[] in = image.pixels();
+        byte[] out = new byte[width * height * c];
+        for (int row = 0; row < height; row++) {
+            System.arraycopy(in, ((y + row) * image.width() + x) * c, out, row * width * c, width * c);
+        }
+        return FaceImage.of(width, height, c, out);
+    }
+
+    /**
      * {@code image} mirrored (if {@code flip}), scaled, rotated and shifted about its centre, in that
      * order, with bilinear sampling; pixels that come from outside the source repeat its nearest edge
      * pixel, so no black corners appear.

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.deepfer.image.FaceImage;
+import org.deepfer.image.Transforms;
 import org.deepfer.train.BatchMaker;
 import org.deepfer.train.model.FerModel;
 import org.deepfer.train.model.ModelSpec;
@@ -34,11 +35,49 @@ public final class FacePredictor implements AutoCloseable {
         /** The face as stored. */
         NONE,
         /** The face and its horizontal mirror, probabilities averaged (expressions are left-right symmetric). */
-        FLIP;
+        FLIP,
+        /**
+         * Ten views averaged: five crops of {@value #CROP_TWELFTHS}/12 of the face (the centre and the
+         * four corners), each resized to the model's input as every face is, and their mirrors. A
+         * crop enlarges the face 1.09&times; and moves it by up to 1/24 of its side: within the
+         * scale and shift augmentation the shipped recipes train with, so each view is a face the
+         * model has learned to see.
+         */
+        TENCROP;
 
-        /** The option value as users write it ({@code none}, {@code flip}). */
+        /** Side of a ten-crop view, in twelfths of the face's side (44 of 48 pixels). */
+        public static final int CROP_TWELFTHS = 11;
+
+        /** The option value as users write it ({@code none}, {@code flip}, {@code tencrop}). */
         public String label() {
             return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Whether every view is also seen mirrored. */
+        public boolean mirrored() {
+            return this != NONE;
+        }
+
+        /** Views per face in a forward pass: the crops, twice over when mirrored. */
+        public int views() {
+            return (this == TENCROP ? 5 : 1) * (mirrored() ? 2 : 1);
+        }
+
+        /** The unmirrored views of {@code face}: the face itself, or the five ten-crop crops. */
+        public List<FaceImage> crops(FaceImage face) {
+            if (this != TENCROP) {
+                return List.of(face);
+            }
+            int w = face.width();
+            int h = face.height();
+            int cw = Math.max(1, Math.round(w * CROP_TWELFTHS / 12f));
+            int ch = Math.max(1, Math.round(h * CROP_TWELFTHS / 12f));
+            return List.of(
+                    Transforms.crop(face, (w - cw) / 2, (h - ch) / 2, cw, ch),
+                    Transforms.crop(face, 0, 0, cw, ch),
+                    Transforms.crop(face, w - cw, 0, cw, ch),
+                    Transforms.crop(face, 0, h - ch, cw, ch),
+                    Transforms.crop(face, w - cw, h - ch, cw, ch));
         }
 
         /**
@@ -52,8 +91,12 @@ public final class FacePredictor implements AutoCloseable {
                     return t;
                 }
             }
-            throw new IllegalArgumentException("unknown test-time augmentation '" + text + "'; expected none or flip");
+            throw new IllegalArgumentException("unknown test-time augmentation '" + text + "'; expected "
+                    + ACCEPTED);
         }
+
+        /** The accepted option values, for messages and help. */
+        public static final String ACCEPTED = "none, flip or tencrop";
     }
 
     /**
@@ -69,7 +112,7 @@ public final class FacePredictor implements AutoCloseable {
 
         public Settings {
             if (tta == null) {
-                throw new IllegalArgumentException("tta must be none or flip");
+                throw new IllegalArgumentException("tta must be " + Tta.ACCEPTED);
             }
             if (!(temperature > 0) || !Double.isFinite(temperature)) {
                 throw new IllegalArgumentException("temperature must be a positive number, got " + temperature);
@@ -150,28 +193,33 @@ public final class FacePredictor implements AutoCloseable {
 
     private void predictBatch(List<FaceImage> batch, float[][] out, int offset) {
         ModelSpec spec = bundle.spec();
+        Tta tta = settings.tta();
+        List<FaceImage> inputs = new ArrayList<>(batch.size() * tta.views());
+        for (FaceImage face : batch) {
+            inputs.addAll(tta.crops(face));
+        }
         int b = batch.size();
+        int n = inputs.size();
         int size = spec.inputSize();
         int perFace = spec.inputChannels() * size * size;
-        float[] data = new float[b * perFace];
-        for (int k = 0; k < b; k++) {
-            BatchMaker.writeInput(batch.get(k), size, spec.inputChannels(), mean, std, data, k * perFace);
+        float[] data = new float[n * perFace];
+        for (int k = 0; k < n; k++) {
+            BatchMaker.writeInput(inputs.get(k), size, spec.inputChannels(), mean, std, data, k * perFace);
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray x = manager.create(data, spec.inputShape(b));
-            if (settings.tta() == Tta.FLIP) {
-                x = x.concat(x.flip(3), 0); // the mirrored faces follow the originals in one pass
+            NDArray x = manager.create(data, spec.inputShape(n));
+            if (tta.mirrored()) {
+                x = x.concat(x.flip(3), 0); // the mirrored views follow the originals in one pass
             }
             NDArray logits = network.block().forward(parameters, new NDList(x), false).singletonOrThrow();
             if (settings.temperature() != 1.0) {
                 logits = logits.div(settings.temperature());
             }
-            NDArray probs = logits.softmax(1);
-            if (settings.tta() == Tta.FLIP) {
-                probs = probs.get("0:" + b).add(probs.get(b + ":")).div(2);
-            }
-            float[] flat = probs.toFloatArray();
             int classes = spec.classes();
+            // Rows are (mirror, face, crop) in that nesting; each face's views are averaged.
+            NDArray probs = logits.softmax(1).reshape(tta.mirrored() ? 2 : 1, b, n / b, classes)
+                    .mean(new int[] {2}).mean(new int[] {0}); // one axis at a time: PyTorch's engine's limit
+            float[] flat = probs.toFloatArray();
             for (int k = 0; k < b; k++) {
                 float[] row = new float[classes];
                 System.arraycopy(flat, k * classes, row, 0, classes);

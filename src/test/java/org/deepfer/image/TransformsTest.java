@@ -29,6 +29,27 @@ class TransformsTest {
     }
 
     @Test
+    void cropCopiesTheRectangleOfEveryChannelAndRefusesOneOutside() {
+        FaceImage rgb = rgbPattern(6, 5);
+        FaceImage crop = Transforms.crop(rgb, 2, 1, 3, 4);
+        assertEquals(3, crop.width());
+        assertEquals(4, crop.height());
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 3; x++) {
+                for (int k = 0; k < 3; k++) {
+                    assertEquals(rgb.pixels()[((y + 1) * 6 + x + 2) * 3 + k], crop.pixels()[(y * 3 + x) * 3 + k]);
+                }
+            }
+        }
+        assertArrayEquals(rgb.pixels(), Transforms.crop(rgb, 0, 0, 6, 5).pixels());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Transforms.crop(rgb, 4, 0, 3, 2));
+        assertEquals("crop 3x2 at (4, 0) is not inside a 6x5 image", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Transforms.crop(rgb, -1, 0, 2, 2));
+        assertThrows(IllegalArgumentException.class, () -> Transforms.crop(rgb, 0, 0, 0, 2));
+    }
+
+    @Test
     void flipMirrorsEachRowAndTwiceIsIdentity() {
         FaceImage rgb = rgbPattern(5, 3);
         FaceImage flipped = Transforms.flipHorizontal(rgb);
