@@ -2,8 +2,11 @@ package org.deepfer.detect;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.config.ProjectFiles;
 
 /** Builds the detector the {@code detect} section of the configuration names. */
 public final class FaceDetectors {
@@ -37,15 +40,20 @@ public final class FaceDetectors {
         };
     }
 
-    private static Path file(String key, String path) {
+    /**
+     * The model file {@code path} names: as given, else (relative) under the project, so the
+     * configured {@code ../shared/models} paths hold from any working directory.
+     */
+    static Path file(String key, String path) {
+        return file(key, path, ProjectFiles.candidates(Path.of(path == null ? "" : path)));
+    }
+
+    static Path file(String key, String path, List<Path> places) {
         if (path == null || path.isBlank()) {
             throw new ConfigException(key + " is empty: set it to the model file (see ../shared/models/README.md)");
         }
-        Path p = Path.of(path);
-        if (!Files.isRegularFile(p)) {
-            throw new ConfigException(key + ": no such file " + p.toAbsolutePath().normalize()
-                    + " (model files are read from local paths, never downloaded)");
-        }
-        return p;
+        return places.stream().filter(Files::isRegularFile).findFirst().orElseThrow(() -> new ConfigException(
+                key + ": no such file " + places.stream().map(Path::toString).collect(Collectors.joining(" or "))
+                        + " (model files are read from local paths, never downloaded)"));
     }
 }

@@ -2,9 +2,9 @@ package org.deepfer.ship;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.deepfer.config.ProjectFiles;
 import org.deepfer.predict.ModelBundle;
 
 /**
@@ -17,22 +17,12 @@ public final class DefaultModel {
     public static final Path DIR = Path.of("models", "default");
     /** The small fast model shipped beside it. */
     public static final Path FAST_DIR = Path.of("models", "fast");
-    static final String HOME_VARIABLE = "DEEPFER_HOME";
 
     private DefaultModel() {}
 
-    /** The places looked in, in order. */
+    /** The places looked in, in order ({@link ProjectFiles#candidates}). */
     public static List<Path> candidates() {
-        List<Path> places = new ArrayList<>();
-        places.add(DIR.toAbsolutePath().normalize());
-        String home = System.getenv(HOME_VARIABLE);
-        if (home != null && !home.isBlank()) {
-            Path p = Path.of(home).resolve(DIR).toAbsolutePath().normalize();
-            if (!places.contains(p)) {
-                places.add(p);
-            }
-        }
-        return places;
+        return ProjectFiles.candidates(DIR);
     }
 
     /** The first of {@code places} that holds a model's parameters, absolute. */

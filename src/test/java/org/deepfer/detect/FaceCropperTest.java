@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
@@ -11,6 +12,7 @@ import org.deepfer.config.DeepFerConfig;
 import org.deepfer.image.FaceImage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Point;
@@ -77,6 +79,21 @@ class FaceCropperTest {
             }
         }
         return new int[] {(int) Math.round(sum[0] / weight[0]), (int) Math.round(sum[1] / weight[1])};
+    }
+
+    @Test
+    void aModelFileMissingHereIsFoundUnderTheProjectAndEveryPlaceTriedIsNamed(@TempDir Path project)
+            throws Exception {
+        Path rel = Path.of("models", "face.onnx");
+        Files.createDirectories(project.resolve("models"));
+        Files.write(project.resolve(rel), new byte[] {1});
+        Path here = rel.toAbsolutePath();
+        assertEquals(project.resolve(rel), FaceDetectors.file("detect.yunetModel", rel.toString(),
+                java.util.List.of(here, project.resolve(rel))));
+        ConfigException e = assertThrows(ConfigException.class, () -> FaceDetectors.file("detect.ssdModel",
+                "x.pb", java.util.List.of(here, project.resolve("x.pb"))));
+        assertEquals("detect.ssdModel: no such file " + here + " or " + project.resolve("x.pb")
+                + " (model files are read from local paths, never downloaded)", e.getMessage());
     }
 
     @Test
