@@ -9,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.deepfer.detect.Face;
 import org.deepfer.detect.FaceCropper;
-import org.deepfer.detect.FaceDetector;
 import org.deepfer.detect.OpenCv;
-import org.deepfer.image.FaceImage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,68 +36,6 @@ class RealtimeLoopTest {
         OpenCv.load();
     }
 
-    /** Finds the bounding box of pixels brighter than 200 (one face at most). */
-    static final class BrightSquareDetector implements FaceDetector {
-        int calls;
-
-        @Override
-        public List<Face> detect(Mat frame) {
-            calls++;
-            Mat gray = new Mat();
-            Imgproc.cvtColor(frame, gray, Imgproc.COLOR_BGR2GRAY);
-            Mat mask = new Mat();
-            Imgproc.threshold(gray, mask, 200, 255, Imgproc.THRESH_BINARY);
-            Rect r = Imgproc.boundingRect(mask);
-            gray.release();
-            mask.release();
-            return r.width == 0 ? List.of() : List.of(Face.box(r.x, r.y, r.width, r.height, 0.99));
-        }
-
-        @Override
-        public String name() {
-            return "bright-square";
-        }
-
-        @Override
-        public boolean findsLandmarks() {
-            return false;
-        }
-
-        @Override
-        public void close() {}
-    }
-
-    /** "happy" in proportion to the crop's mean brightness, the rest "sad". */
-    static final class BrightnessClassifier implements FaceClassifier {
-        @Override
-        public float[][] probabilities(List<FaceImage> crops) {
-            float[][] out = new float[crops.size()][];
-            for (int i = 0; i < crops.size(); i++) {
-                float mean = (float) (crops.get(i).meanAndStd()[0] / 255.0);
-                out[i] = new float[] {mean, 1 - mean};
-            }
-            return out;
-        }
-
-        @Override
-        public List<String> classes() {
-            return List.of("happy", "sad");
-        }
-
-        @Override
-        public int cropSize() {
-            return 48;
-        }
-
-        @Override
-        public String engine() {
-            return "test";
-        }
-
-        @Override
-        public void close() {}
-    }
-
     private static Path movingSquareVideo(Path file) {
         VideoWriter writer = new VideoWriter(file.toString(), Videoio.CAP_OPENCV_MJPEG,
                 VideoWriter.fourcc('M', 'J', 'P', 'G'), 25, new Size(320, 240), true);
@@ -118,8 +53,8 @@ class RealtimeLoopTest {
     @Test
     void annotatesEveryFrameAndKeepsOneTrack(@TempDir Path dir) throws Exception {
         Path video = movingSquareVideo(dir.resolve("in.avi"));
-        BrightSquareDetector detector = new BrightSquareDetector();
-        RealtimeLoop loop = new RealtimeLoop(detector, new FaceCropper(48, 0, true), new BrightnessClassifier(),
+        StandIns.BrightSquareDetector detector = new StandIns.BrightSquareDetector();
+        RealtimeLoop loop = new RealtimeLoop(detector, new FaceCropper(48, 0, true), new StandIns.BrightnessClassifier(),
                 new FaceTracker(0.3, 3, Smoothing.Factory.of("ema", 0.5, 1)), 3);
         RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(dir.resolve("out/demo.avi"),
                 dir.resolve("out/frames.jsonl"), dir.resolve("out/realtime_stats.csv"));

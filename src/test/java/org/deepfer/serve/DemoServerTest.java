@@ -21,6 +21,7 @@ import java.util.List;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.realtime.FaceTracker;
 import org.deepfer.realtime.Smoothing;
+import org.deepfer.realtime.StandIns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class DemoServerTest {
 
     @BeforeAll
     static void startServer() {
-        analyzer = new FrameAnalyzer(new TestModels.BrightSquareDetector(), new TestModels.BrightnessClassifier(), 0,
+        analyzer = new FrameAnalyzer(new StandIns.BrightSquareDetector(), new StandIns.BrightnessClassifier(), 0,
                 true, () -> new FaceTracker(0.3, 3, Smoothing.Factory.of("ema", 0.5, 1)), 3);
         server = DemoServer.start(analyzer, new DeepFerConfig.Serve("127.0.0.1", 0, MAX_FRAME, MAX_UPLOAD, 3),
                 "test-model");

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.realtime.StandIns;
 import org.deepfer.testing.Cli;
 import org.junit.jupiter.api.Test;
 
@@ -37,8 +38,8 @@ class ServeConfigTest {
 
     @Test
     void aBusyPortIsAConfigErrorNamingTheKeys() {
-        FrameAnalyzer analyzer = new FrameAnalyzer(new TestModels.BrightSquareDetector(),
-                new TestModels.BrightnessClassifier(), 0, false, () -> null, 1);
+        FrameAnalyzer analyzer = new FrameAnalyzer(new StandIns.BrightSquareDetector(),
+                new StandIns.BrightnessClassifier(), 0, false, () -> null, 1);
         try (DemoServer first = DemoServer.start(analyzer, ConfigLoader.load(Optional.empty(),
                 List.of("serve.port=0")).serve(), "m")) {
             DeepFerConfig.Serve same = new DeepFerConfig.Serve("127.0.0.1", first.port(), 4096, 4096, 1);

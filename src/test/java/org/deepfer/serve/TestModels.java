@@ -1,8 +1,6 @@
 package org.deepfer.serve;
 
 import java.util.List;
-import org.deepfer.detect.Face;
-import org.deepfer.detect.FaceDetector;
 import org.deepfer.detect.OpenCv;
 import org.deepfer.image.FaceImage;
 import org.deepfer.realtime.FaceClassifier;
@@ -15,72 +13,16 @@ import org.opencv.core.Scalar;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
-/** Stand-ins for the detector and the model whose outputs a test can predict from what it drew. */
+/**
+ * A model stand-in of seven classes and frames for the demo server's tests (the detector and the
+ * two-class classifier are {@link org.deepfer.realtime.StandIns}).
+ */
 final class TestModels {
     static {
         OpenCv.load();
     }
 
     private TestModels() {}
-
-    /** Finds the bounding box of pixels brighter than 200 (one face at most). */
-    static final class BrightSquareDetector implements FaceDetector {
-        @Override
-        public List<Face> detect(Mat frame) {
-            Mat gray = new Mat();
-            Imgproc.cvtColor(frame, gray, Imgproc.COLOR_BGR2GRAY);
-            Mat mask = new Mat();
-            Imgproc.threshold(gray, mask, 200, 255, Imgproc.THRESH_BINARY);
-            Rect r = Imgproc.boundingRect(mask);
-            gray.release();
-            mask.release();
-            return r.width == 0 ? List.of() : List.of(Face.box(r.x, r.y, r.width, r.height, 0.99));
-        }
-
-        @Override
-        public String name() {
-            return "bright-square";
-        }
-
-        @Override
-        public boolean findsLandmarks() {
-            return false;
-        }
-
-        @Override
-        public void close() {}
-    }
-
-    /** "happy" in proportion to the crop's mean brightness, the rest "sad". */
-    static final class BrightnessClassifier implements FaceClassifier {
-        @Override
-        public float[][] probabilities(List<FaceImage> crops) {
-            float[][] out = new float[crops.size()][];
-            for (int i = 0; i < crops.size(); i++) {
-                float mean = (float) (crops.get(i).meanAndStd()[0] / 255.0);
-                out[i] = new float[] {mean, 1 - mean};
-            }
-            return out;
-        }
-
-        @Override
-        public List<String> classes() {
-            return List.of("happy", "sad");
-        }
-
-        @Override
-        public int cropSize() {
-            return 48;
-        }
-
-        @Override
-        public String engine() {
-            return "test";
-        }
-
-        @Override
-        public void close() {}
-    }
 
     /**
      * The seven FER2013 classes, scored from the crop's seven horizontal bands (a band brighter than
