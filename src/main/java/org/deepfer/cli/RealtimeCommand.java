@@ -2,6 +2,7 @@ package org.deepfer.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -10,6 +11,7 @@ import org.deepfer.config.DeepFerConfig;
 import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.FaceDetector;
 import org.deepfer.detect.FaceDetectors;
+import org.deepfer.predict.FacePredictor;
 import org.deepfer.predict.ModelBundle;
 import org.deepfer.realtime.DjlClassifier;
 import org.deepfer.realtime.FaceClassifier;
@@ -19,6 +21,7 @@ import org.deepfer.realtime.OnnxClassifier;
 import org.deepfer.realtime.RealtimeLoop;
 import org.deepfer.realtime.Smoothing;
 import org.deepfer.realtime.StageTimes;
+import org.deepfer.realtime.TtaClassifier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,9 +69,19 @@ final class RealtimeCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "ENGINE", description = "onnx | djl (default: realtime.engine).")
     String engine;
 
+    @Option(names = "--tta", paramLabel = "MODE", description = "Test-time augmentation of each face: none | flip"
+            + " | tencrop (2 or 10 classifications a face; default: realtime.tta).")
+    String tta;
+
     @Override
     public Integer call() {
-        List<String> shortcuts = engine == null ? List.of() : List.of("realtime.engine=" + engine);
+        List<String> shortcuts = new ArrayList<>();
+        if (engine != null) {
+            shortcuts.add("realtime.engine=" + engine);
+        }
+        if (tta != null) {
+            shortcuts.add("realtime.tta=" + tta);
+        }
         DeepFerConfig config = configOptions.load(shortcuts);
         if (maxFrames < 0) {
             throw new ConfigException("--max-frames " + maxFrames + ": expected 0 (all) or more");
@@ -125,8 +138,15 @@ final class RealtimeCommand implements Callable<Integer> {
         return FrameSource.images(source.images, 10);
     }
 
-    /** ONNX Runtime on the model's model.onnx, or DJL; says how to export when the file is missing. */
+    /**
+     * ONNX Runtime on the model's model.onnx, or DJL, with {@code realtime.tta}; says how to export
+     * when the file is missing.
+     */
     static FaceClassifier classifier(ModelBundle bundle, DeepFerConfig.Realtime rt, int storedSize) {
+        return TtaClassifier.of(engine(bundle, rt, storedSize), FacePredictor.Tta.parse(rt.tta()));
+    }
+
+    private static FaceClassifier engine(ModelBundle bundle, DeepFerConfig.Realtime rt, int storedSize) {
         if (rt.engine().equals("djl")) {
             org.deepfer.predict.PredictJob.useThreads(rt.threads());
             return new DjlClassifier(bundle, 1.0, storedSize);

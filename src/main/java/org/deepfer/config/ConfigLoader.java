@@ -310,6 +310,7 @@ public final class ConfigLoader {
             throw new ConfigException("realtime.engine must be onnx or djl, got '" + rt.engine() + "'");
         }
         requireRange("realtime.threads", rt.threads(), 1, 1024);
+        requireOneOf("realtime.tta", rt.tta(), DeepFerConfig.Realtime.TTA_MODES);
         DeepFerConfig.Serve serve = c.serve();
         if (serve.host() == null || serve.host().isBlank()) {
             throw new ConfigException("serve.host must be an address to bind, e.g. 127.0.0.1, got '" + serve.host()

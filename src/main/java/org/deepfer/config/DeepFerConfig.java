@@ -66,9 +66,13 @@ public record DeepFerConfig(
      * @param maxMissed detection frames a track survives without its face
      * @param engine onnx (the model's exported model.onnx through ONNX Runtime) | djl
      * @param threads intra-op threads of the classifier
+     * @param tta test-time augmentation of each crop: none | flip | tencrop (2 or 10 classifications a face)
      */
     public record Realtime(int detectEvery, String smoothing, double emaAlpha, int medianWindow, double trackIou,
-            int maxMissed, String engine, int threads) implements Serializable {}
+            int maxMissed, String engine, int threads, String tta) implements Serializable {
+        /** The accepted {@code tta} values, those of {@code FacePredictor.Tta}. */
+        public static final java.util.List<String> TTA_MODES = java.util.List.of("none", "flip", "tencrop");
+    }
 
     /**
      * Face detection and cropping for the real-time module and the detection benchmark.

@@ -78,6 +78,10 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.load(Optional.empty(), List.of("audit.nearDupHamming=40")));
         assertTrue(e.getMessage().contains("audit.nearDupHamming must be between 0 and 24, got 40"), e.getMessage());
         assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.empty(), List.of("ingest.format=xml")));
+        ConfigException tta = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(Optional.empty(), List.of("realtime.tta=fivecrop")));
+        assertEquals("realtime.tta must be one of [none, flip, tencrop], got 'fivecrop'", tta.getMessage());
+        assertEquals("tencrop", ConfigLoader.load(Optional.empty(), List.of("realtime.tta=tencrop")).realtime().tta());
     }
 
     @Test

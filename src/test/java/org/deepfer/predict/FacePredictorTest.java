@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.deepfer.config.DeepFerConfig;
 import org.deepfer.export.TestModels;
 import org.deepfer.image.FaceImage;
 import org.deepfer.image.Resize;
@@ -100,5 +101,8 @@ class FacePredictorTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FacePredictor.Tta.parse("five"));
         assertEquals("unknown test-time augmentation 'five'; expected none, flip or tencrop", e.getMessage());
+        assertEquals(DeepFerConfig.Realtime.TTA_MODES,
+                java.util.Arrays.stream(FacePredictor.Tta.values()).map(FacePredictor.Tta::label).toList(),
+                "realtime.tta accepts exactly the modes there are");
     }
 }
