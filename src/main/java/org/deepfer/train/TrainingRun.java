@@ -16,7 +16,6 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -500,39 +499,21 @@ public final class TrainingRun {
 
     private void writeReport(ModelSpec spec, Checkpoint.LoopState state, EpochMetrics best, int trainImages,
             FerModel ferModel, Teacher teacher) {
-        StringBuilder card = new StringBuilder();
-        card.append("# Model card: ").append(modelDir.getFileName()).append("\n\n");
-        card.append("- Architecture: `").append(spec.name()).append("`, input ").append(spec.inputChannels())
-                .append("x").append(spec.inputSize()).append("x").append(spec.inputSize()).append(", ")
-                .append(ferModel.trainableParameterCount()).append(" trainable parameters\n");
-        card.append("- Data: Delta table `faces` version ").append(data.facesVersion()).append(" at ")
-                .append(data.facesTable()).append(", ").append(trainImages).append(" training faces")
-                .append(train.excludeFindings().isEmpty() ? "" : " (excluding audit findings " + train.excludeFindings()
-                        + ")").append("\n");
-        card.append("- Training: ").append(state.epochsDone()).append(" epochs, ").append(train.optimizer())
-                .append(" lr ").append(train.learningRate()).append(", batch ").append(train.batchSize())
-                .append(", loss ").append(train.loss()).append(", class weights ").append(train.classWeights())
-                .append(", sampler ").append(train.sampler()).append(", seed ").append(config.seed()).append("\n");
+        TrainingCard card = new TrainingCard(modelDir)
+                .architecture(spec, ferModel.trainableParameterCount())
+                .data(data, trainImages, train.excludeFindings())
+                .line("Training: " + state.epochsDone() + " epochs, " + train.optimizer() + " lr " + train.learningRate()
+                        + ", batch " + train.batchSize() + ", loss " + train.loss() + ", class weights "
+                        + train.classWeights() + ", sampler " + train.sampler() + ", seed " + config.seed());
         if (teacher != null) {
             ModelSpec t = teacher.bundle().spec();
-            card.append("- Distillation: teacher `").append(teacher.bundle().dir()).append("` (`").append(t.name())
-                    .append("`, input ").append(t.inputChannels()).append("x").append(t.inputSize()).append("x")
-                    .append(t.inputSize()).append("), temperature ").append(train.distillTemperature())
-                    .append(", alpha ").append(train.distillAlpha()).append(" (train.teacher `")
-                    .append(train.teacher()).append("` in config.yaml)\n");
+            card.line("Distillation: teacher `" + teacher.bundle().dir() + "` (`" + t.name() + "`, input "
+                    + t.inputChannels() + "x" + t.inputSize() + "x" + t.inputSize() + "), temperature "
+                    + train.distillTemperature() + ", alpha " + train.distillAlpha() + " (train.teacher `"
+                    + train.teacher() + "` in config.yaml)");
         }
-        if (best != null) {
-            card.append(String.format("- Best validation (epoch %d): accuracy %.4f, macro-F1 %.4f%n", best.epoch(),
-                    best.valAccuracy(), best.valMacroF1()));
-            card.append("- Validation F1 per class: ");
-            for (int i = 0; i < Labels.count(); i++) {
-                card.append(String.format("%s %.3f%s", Labels.NAMES.get(i), best.valF1PerClass()[i],
-                        i + 1 < Labels.count() ? ", " : "\n"));
-            }
-        }
-        card.append("- Date: ").append(Instant.now()).append("; run ").append(runId).append("\n");
-        card.append("\nFiles: `model.params` (best by validation macro-F1), `config.yaml`, `classes.json`, "
-                + "`normalization.json`, `history.json`, `curves.png`, `tensorboard/`, `checkpoints/last/`.\n");
-        Reports.writeText(run, modelDir.resolve("MODEL_CARD.md"), card.toString());
+        card.best(best, true).write(run, runId, "`model.params` (best by validation macro-F1), `config.yaml`, "
+                + "`classes.json`, `normalization.json`, `history.json`, `curves.png`, `tensorboard/`, "
+                + "`checkpoints/last/`.");
     }
 }

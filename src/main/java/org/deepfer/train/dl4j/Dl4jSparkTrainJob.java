@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +30,7 @@ import org.deepfer.train.FaceArrays;
 import org.deepfer.train.InferenceSpeed;
 import org.deepfer.train.LearningRateSchedule;
 import org.deepfer.train.TrainJob;
+import org.deepfer.train.TrainingCard;
 import org.deepfer.train.TrainingCurves;
 import org.deepfer.train.TrainingRun;
 import org.deepfer.train.model.FerModel;
@@ -366,35 +366,22 @@ public final class Dl4jSparkTrainJob {
 
     private void writeReport(Path modelDir, ModelSpec spec, Dl4jCheckpoint.LoopState state, EpochMetrics best,
             int trainImages, FerModel model, int workers, TrainingRun.Data data) {
-        StringBuilder card = new StringBuilder();
-        card.append("# Model card: ").append(modelDir.getFileName()).append("\n\n");
-        card.append("- Architecture: `").append(spec.name()).append("` (width ").append(spec.width())
-                .append("), input ").append(spec.inputChannels()).append("x").append(spec.inputSize()).append("x")
-                .append(spec.inputSize()).append(", ").append(model.trainableParameterCount())
-                .append(" trainable parameters\n");
-        card.append("- Engine: `dl4j-spark`: Deeplearning4j 1.0.0-M2 data-parallel training on Spark (")
-                .append(workers).append(" workers, parameter averaging every ").append(AVERAGING_FREQUENCY)
-                .append(" minibatches), parameters copied into the DJL baseline for every later job\n");
-        card.append("- Data: Delta table `faces` version ").append(data.facesVersion()).append(" at ")
-                .append(data.facesTable()).append(", ").append(trainImages).append(" training faces")
-                .append(train.excludeFindings().isEmpty() ? "" : " (excluding audit findings " + train.excludeFindings()
-                        + ")").append("\n");
-        card.append("- Training: ").append(state.epochsDone()).append(" epochs, ").append(train.optimizer())
-                .append(" lr ").append(train.learningRate()).append(" (").append(train.schedule())
-                .append(", stepped per epoch), batch ").append(train.batchSize()).append(" per worker, weight decay ")
-                .append(train.weightDecay()).append(", class weights ").append(train.classWeights())
-                .append(", augment ").append(train.augment()).append(", seed ").append(config.seed()).append("\n");
-        card.append("- Train accuracy and macro-F1 in the history are measured after each epoch on up to ")
-                .append(TRAIN_METRIC_FACES).append(" training faces without augmentation; train loss is the mean "
-                        + "loss of the epoch's minibatches\n");
-        if (best != null) {
-            card.append(String.format(Locale.ROOT, "- Best validation (epoch %d): accuracy %.4f, macro-F1 %.4f%n",
-                    best.epoch(), best.valAccuracy(), best.valMacroF1()));
-        }
-        card.append("- Date: ").append(Instant.now()).append("; run ").append(run.runId()).append("\n");
-        card.append("\nFiles: `model.params` (DJL, best by validation macro-F1), `config.yaml`, `classes.json`, "
-                + "`normalization.json`, `history.json`, `curves.png`, `checkpoints/last/` (DL4J network and "
-                + "updater state).\n");
-        Reports.writeText(run, modelDir.resolve("MODEL_CARD.md"), card.toString());
+        new TrainingCard(modelDir)
+                .architecture(spec, model.trainableParameterCount())
+                .line("Engine: `dl4j-spark`: Deeplearning4j 1.0.0-M2 data-parallel training on Spark (" + workers
+                        + " workers, parameter averaging every " + AVERAGING_FREQUENCY + " minibatches), parameters"
+                        + " copied into the DJL baseline for every later job")
+                .data(data, trainImages, train.excludeFindings())
+                .line("Training: " + state.epochsDone() + " epochs, " + train.optimizer() + " lr " + train.learningRate()
+                        + " (" + train.schedule() + ", stepped per epoch), batch " + train.batchSize()
+                        + " per worker, weight decay " + train.weightDecay() + ", class weights " + train.classWeights()
+                        + ", augment " + train.augment() + ", seed " + config.seed())
+                .line("Train accuracy and macro-F1 in the history are measured after each epoch on up to "
+                        + TRAIN_METRIC_FACES + " training faces without augmentation; train loss is the mean loss of"
+                        + " the epoch's minibatches")
+                .best(best, false)
+                .write(run, run.runId(), "`model.params` (DJL, best by validation macro-F1), `config.yaml`, "
+                        + "`classes.json`, `normalization.json`, `history.json`, `curves.png`, `checkpoints/last/` "
+                        + "(DL4J network and updater state).");
     }
 }
