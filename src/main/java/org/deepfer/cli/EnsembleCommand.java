@@ -8,6 +8,7 @@ import org.deepfer.evaluate.EnsembleJob;
 import org.deepfer.evaluate.Evaluation;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code deepfer ensemble}: several models' probabilities combined and evaluated as one. */
@@ -28,12 +29,8 @@ final class EnsembleCommand extends ModelJobCommand {
     @Option(names = "--split", paramLabel = "SPLIT", description = "test | validation | train.")
     String split;
 
-    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip | tencrop.")
-    String tta;
-
-    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
-            description = "Read this version of the faces table (Delta time travel).")
-    Long version;
+    @Mixin
+    InferenceOptions inference;
 
     private EnsembleJob.Options options;
 
@@ -56,7 +53,7 @@ final class EnsembleCommand extends ModelJobCommand {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        options = new EnsembleJob.Options(models, split(split), tableVersion(version), tta(tta), 128, weighting);
+        options = new EnsembleJob.Options(models, split(split), inference.tableVersion(), inference.tta(), inference.batchSize(), weighting);
         return super.shortcuts();
     }
 

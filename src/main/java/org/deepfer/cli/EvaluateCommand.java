@@ -7,6 +7,7 @@ import org.deepfer.evaluate.EvaluateJob;
 import org.deepfer.evaluate.Evaluation;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code deepfer evaluate}: the plan's evaluation of a trained model on a labeled split. */
@@ -27,17 +28,8 @@ final class EvaluateCommand extends ModelJobCommand {
             description = "The split to measure: test | validation | train. Default: test if labeled, else validation.")
     String split;
 
-    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none",
-            description = "Test-time augmentation: none | flip | tencrop (10x the work). Default: ${DEFAULT-VALUE}.")
-    String tta;
-
-    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
-            description = "Read this version of the faces table (Delta time travel).")
-    Long version;
-
-    @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",
-            description = "Faces per forward pass. Default: ${DEFAULT-VALUE}.")
-    int batchSize;
+    @Mixin
+    InferenceOptions inference;
 
     private EvaluateJob.Options options;
 
@@ -53,8 +45,8 @@ final class EvaluateCommand extends ModelJobCommand {
     }
 
     private EvaluateJob.Options options() {
-        return new EvaluateJob.Options(modelDir(model, "--model", "evaluate"), split(split), tableVersion(version),
-                tta(tta), batchSize(batchSize));
+        return new EvaluateJob.Options(modelDir(model, "--model", "evaluate"), split(split), inference.tableVersion(),
+                inference.tta(), inference.batchSize());
     }
 
     @Override

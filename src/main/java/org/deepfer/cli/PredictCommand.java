@@ -8,12 +8,13 @@ import org.deepfer.predict.FacePredictor;
 import org.deepfer.predict.PredictJob;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code deepfer predict}: a trained model run over the faces table, one prediction per face. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Predict every face of the Delta table 'faces' (or one --split, at its latest or a",
-            "--version) with a trained model directory, distributed over all cores (one model per",
+            "--table-version) with a trained model directory, distributed over all cores (one model per",
             "partition). Appends to the Delta table 'predictions': probabilities per class, prediction,",
             "confidence, the true label, and the model, table version and settings that made each row."})
 final class PredictCommand extends ModelJobCommand {
@@ -25,23 +26,12 @@ final class PredictCommand extends ModelJobCommand {
     @Option(names = "--split", paramLabel = "SPLIT", description = "Only this split: train | validation | test.")
     String split;
 
-    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none",
-            description = "Test-time augmentation: none | flip (averaged with the mirrored face) | tencrop (five crops "
-                    + "and their mirrors: 10x the work). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    String tta;
+    @Mixin
+    InferenceOptions inference;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "1.0",
             description = "Softmax temperature: probabilities = softmax(logits / T). Default: ${DEFAULT-VALUE}.")
     double temperature;
-
-    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
-            description = "Read this version of the faces table (Delta time travel).")
-    Long version;
-
-    @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",
-            description = "Faces per forward pass. Default: ${DEFAULT-VALUE}.")
-    int batchSize;
 
     private PredictJob.Options options;
 
@@ -61,8 +51,8 @@ final class PredictCommand extends ModelJobCommand {
         if (!(temperature > 0) || !Double.isFinite(temperature)) {
             throw new ConfigException("--temperature " + temperature + ": expected a positive number (1 = as trained)");
         }
-        return new PredictJob.Options(modelDir(model, "--model", "predict"), split(split), tableVersion(version),
-                new FacePredictor.Settings(tta(tta), temperature, batchSize(batchSize)));
+        return new PredictJob.Options(modelDir(model, "--model", "predict"), split(split), inference.tableVersion(),
+                new FacePredictor.Settings(inference.tta(), temperature, inference.batchSize()));
     }
 
     @Override

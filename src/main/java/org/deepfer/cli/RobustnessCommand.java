@@ -9,6 +9,7 @@ import org.deepfer.robustness.Perturbation;
 import org.deepfer.robustness.RobustnessJob;
 import org.deepfer.tables.Warehouse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code deepfer robustness}: accuracy of a trained model under perturbations of its input. */
@@ -32,16 +33,8 @@ final class RobustnessCommand extends ModelJobCommand {
             description = "Score at most N faces of the split (the first by id); 0 = all. Default: ${DEFAULT-VALUE}.")
     int maxFaces;
 
-    @Option(names = "--tta", paramLabel = "MODE", defaultValue = "none", description = "none | flip | tencrop.")
-    String tta;
-
-    @Option(names = {"--table-version", "--as-of-version"}, paramLabel = "N",
-            description = "Read this version of the faces table (Delta time travel).")
-    Long version;
-
-    @Option(names = {"--batch_size", "--batch-size"}, paramLabel = "N", defaultValue = "128",
-            description = "Faces per forward pass. Default: ${DEFAULT-VALUE}.")
-    int batchSize;
+    @Mixin
+    InferenceOptions inference;
 
     private RobustnessJob.Options options;
 
@@ -69,8 +62,8 @@ final class RobustnessCommand extends ModelJobCommand {
         if (maxFaces < 0) {
             throw new ConfigException("--max-faces " + maxFaces + ": expected 0 (all) or more");
         }
-        return new RobustnessJob.Options(dir, split(split), tableVersion(version), kinds, tta(tta),
-                batchSize(batchSize), maxFaces);
+        return new RobustnessJob.Options(dir, split(split), inference.tableVersion(), kinds, inference.tta(),
+                inference.batchSize(), maxFaces);
     }
 
     @Override
