@@ -138,6 +138,10 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
             md.append(String.format(Locale.ROOT, "- Distilled from the teacher `%s` (temperature %s, alpha %s).%n",
                     t.teacher(), trimmed(t.distillTemperature()), trimmed(t.distillAlpha())));
         }
+        if (!t.pretrained().isEmpty()) {
+            md.append(String.format(Locale.ROOT, "- The backbone started from `%s` (`train.pretrained`; the head"
+                    + " started fresh), so the epochs and hours above are this run's alone.%n", t.pretrained()));
+        }
         md.append("- The parameters are the epoch with the best validation macro-F1 (`history.json`, `curves.png`).\n\n");
 
         md.append("## Files\n\nBesides this card:\n\n| file | bytes | what |\n|---|---:|---|\n");

@@ -52,6 +52,11 @@ class ShipCommandTest {
                         "accuracy", 0.61234, "macroAverage", Map.of("f1", 0.5), "perClass", java.util.List.of(
                                 Map.of("name", "angry", "support", 10, "precision", 0.5, "recall", 0.4, "f1", 0.44)))));
 
+        Path config = model.resolve("config.yaml");
+        String yaml = Files.readString(config);
+        assertTrue(yaml.contains("pretrained: \"\""), yaml);
+        Files.writeString(config, yaml.replace("pretrained: \"\"", "pretrained: \"models/base\""));
+
         Outcome o = run("ship", "--model", model.toString(), "--to", target.toString(), "--evaluation",
                 eval.toString(), "--title", "Test model");
 
@@ -74,6 +79,7 @@ class ShipCommandTest {
         assertTrue(card.contains("## Known limits and biases (FER2013)"), card);
         assertTrue(card.contains("Not measured when shipped: `deepfer robustness"), card);
         assertTrue(card.contains("- Data: Delta table `faces` version 7"), card);
+        assertTrue(card.contains("- The backbone started from `models/base` (`train.pretrained`"), card);
         assertTrue(o.out().contains("fixture: 14 faces recorded"), o.out());
     }
 
