@@ -339,6 +339,10 @@ public final class ConfigLoader {
             throw new ConfigException("train.maxMinutes must be >= 0, got " + t.maxMinutes());
         }
         requireRange("train.earlyStoppingPatience", t.earlyStoppingPatience(), 0, 100_000);
+        if (t.includeValidation() && t.earlyStoppingPatience() > 0) {
+            throw new ConfigException("train.includeValidation trains on the validation split, which then cannot say"
+                    + " when to stop: set train.earlyStoppingPatience=0 (the last epoch is kept)");
+        }
         requireOneOf("train.optimizer", t.optimizer(), List.of("adamw", "sgd"));
         requireOneOf("train.schedule", t.schedule(), List.of("cosine", "constant"));
         requireOneOf("train.loss", t.loss(), List.of("ce", "focal"));

@@ -191,6 +191,7 @@ public record DeepFerConfig(
             int earlyStoppingPatience,
             java.util.List<String> excludeFindings,
             int maxTrainImages,
+            boolean includeValidation,
             double maxMinutes,
             int threads,
             String device,

@@ -66,10 +66,13 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                         e.path("calibrated").path("calibration").path("expectedCalibrationError").asDouble()));
             }
             JsonNode first = evaluations.get(0);
-            md.append(String.format(Locale.ROOT, "%nFaces table version %d (`%s`), split `%s`. Validation was used for"
-                    + " model selection and the temperature fit, so these figures are optimistic for unseen data;"
-                    + " FER2013's PrivateTest split was not used.%n%n", first.path("inputVersion").asLong(),
-                    first.path("inputTable").asText(), first.path("split").asText()));
+            md.append(String.format(Locale.ROOT, "%nFaces table version %d (`%s`), split `%s`. %s FER2013's"
+                    + " PrivateTest split was not used.%n%n", first.path("inputVersion").asLong(),
+                    first.path("inputTable").asText(), first.path("split").asText(), t.includeValidation()
+                            ? "**This model was trained on train + validation** (`train.includeValidation`), so"
+                                    + " these are figures on faces it learned from, not a held-out measure."
+                            : "Validation was used for model selection and the temperature fit, so these figures"
+                                    + " are optimistic for unseen data;"));
             md.append("Per class (").append(first.path("tta").asText()).append("):\n\n");
             md.append("| class | support | precision | recall | F1 |\n|---|---:|---:|---:|---:|\n");
             for (JsonNode c : first.path("metrics").path("perClass")) {

@@ -76,6 +76,7 @@ public final class SweepJob {
 
     /** Runs the models not yet finished in this sweep; returns every row of the sweep, finished earlier or now. */
     public List<TrialResult> run() {
+        TrainJob.requireHeldOutValidation(config.train(), "sweep");
         DeepFerConfig.Sweep sweep = config.sweep();
         Map<String, TrialResult> done = finishedEarlier();
         List<TrialSpec> specs = new ArrayList<>();

@@ -19,6 +19,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.deepfer.augment.AugmentJob;
+import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.run.Reports;
 import org.deepfer.run.RunContext;
@@ -89,8 +90,23 @@ public final class TrainJob {
                 facesVersion, warehouse.path(Warehouse.FACES));
     }
 
+    /**
+     * Refuses {@code train.includeValidation} for a job that chooses between runs by their
+     * validation scores ({@code job}: sweep, tune), which it would make meaningless.
+     */
+    public static void requireHeldOutValidation(DeepFerConfig.Train train, String job) {
+        if (train.includeValidation()) {
+            throw new ConfigException(job + " compares runs on the validation split, so it cannot train on it:"
+                    + " set train.includeValidation=false");
+        }
+    }
+
     private FaceArrays loadTrain(Dataset<Row> faces) {
-        Dataset<Row> trainRows = faces.filter(col("split").equalTo(Splits.TRAIN));
+        // With includeValidation the final fit also learns from validation (which is still scored, and
+        // says so in the model card).
+        Dataset<Row> trainRows = train.includeValidation()
+                ? faces.filter(col("split").isin(Splits.TRAIN, Splits.VALIDATION))
+                : faces.filter(col("split").equalTo(Splits.TRAIN));
         if (!train.excludeFindings().isEmpty()) {
             if (!warehouse.exists(Warehouse.AUDIT_FINDINGS)) {
                 throw new IllegalStateException("train.excludeFindings is " + train.excludeFindings()

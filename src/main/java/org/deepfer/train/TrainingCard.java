@@ -38,6 +38,15 @@ public final class TrainingCard {
                 + (excludedFindings.isEmpty() ? "" : " (excluding audit findings " + excludedFindings + ")"));
     }
 
+    /**
+     * When the validation split was trained on ({@code train.includeValidation}), says that the
+     * validation figures are not a held-out measure; otherwise nothing.
+     */
+    public TrainingCard heldOut(boolean validationTrainedOn) {
+        return validationTrainedOn ? line("Trained on train + validation (`train.includeValidation`): the"
+                + " validation figures below are on faces it learned from, and the last epoch is kept") : this;
+    }
+
     /** One bullet. */
     public TrainingCard line(String text) {
         md.append("- ").append(text).append('\n');

@@ -301,7 +301,8 @@ public final class TrainingRun {
                             + " | lr %.2e, %.0f img/s, %.0fs", m.epoch(), train.totalEpochs(), phase, m.trainLoss(),
                     m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.valMacroF1(), rate, m.imagesPerSecond(),
                     seconds));
-            boolean improved = m.valMacroF1() > bestF1;
+            // Validation that was trained on cannot pick an epoch: the last one is kept.
+            boolean improved = train.includeValidation() || m.valMacroF1() > bestF1;
             if (improved) {
                 bestF1 = m.valMacroF1();
                 bestEpoch = m.epoch();
@@ -502,6 +503,7 @@ public final class TrainingRun {
         TrainingCard card = new TrainingCard(modelDir)
                 .architecture(spec, ferModel.trainableParameterCount())
                 .data(data, trainImages, train.excludeFindings())
+                .heldOut(train.includeValidation())
                 .line("Training: " + state.epochsDone() + " epochs, " + train.optimizer() + " lr " + train.learningRate()
                         + ", batch " + train.batchSize() + ", loss " + train.loss() + ", class weights "
                         + train.classWeights() + ", sampler " + train.sampler() + ", seed " + config.seed());

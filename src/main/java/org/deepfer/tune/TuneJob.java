@@ -89,6 +89,7 @@ public final class TuneJob {
     }
 
     public Result run() {
+        TrainJob.requireHeldOutValidation(config.train(), "tune");
         SearchSpace space = new SearchSpace(tune.space());
         List<SuccessiveHalving.Rung> rungs =
                 SuccessiveHalving.plan(tune.trials(), tune.eta(), tune.minEpochs(), tune.maxEpochs());

@@ -55,7 +55,10 @@ class ShipCommandTest {
         Path config = model.resolve("config.yaml");
         String yaml = Files.readString(config);
         assertTrue(yaml.contains("pretrained: \"\""), yaml);
-        Files.writeString(config, yaml.replace("pretrained: \"\"", "pretrained: \"models/base\""));
+        assertTrue(yaml.contains("includeValidation: false"), yaml);
+        Files.writeString(config, yaml.replace("pretrained: \"\"", "pretrained: \"models/base\"")
+                .replace("includeValidation: false", "includeValidation: true")
+                .replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0"));
 
         Outcome o = run("ship", "--model", model.toString(), "--to", target.toString(), "--evaluation",
                 eval.toString(), "--title", "Test model");
@@ -80,6 +83,8 @@ class ShipCommandTest {
         assertTrue(card.contains("Not measured when shipped: `deepfer robustness"), card);
         assertTrue(card.contains("- Data: Delta table `faces` version 7"), card);
         assertTrue(card.contains("- The backbone started from `models/base` (`train.pretrained`"), card);
+        assertTrue(card.contains("**This model was trained on train + validation**"), card);
+        assertFalse(card.contains("Validation was used for model selection"), card);
         assertTrue(o.out().contains("fixture: 14 faces recorded"), o.out());
     }
 

@@ -213,6 +213,38 @@ class TrainJobTest {
     }
 
     @Test
+    void includeValidationTrainsOnBothSplitsKeepsTheLastEpochAndSaysSoInTheCard() throws Exception {
+        TrainingRun.Data heldOut = TrainJob.loadData(TestSpark.warehouse(config("held-out"), "train"));
+        DeepFerConfig both = config("both", "train.includeValidation=true", "train.epochs=3", "train.augment=false",
+                "train.learningRate=0.02");
+        TrainingRun.Data data = TrainJob.loadData(TestSpark.warehouse(both, "train"));
+        assertTrue(heldOut.validation().count() > 0);
+        assertEquals(heldOut.train().count() + heldOut.validation().count(), data.train().count());
+        assertEquals(heldOut.validation().count(), data.validation().count(), "validation is still scored");
+
+        TrainingRun.Result result = new TrainJob(TestSpark.warehouse(both, "train"), null).run();
+
+        assertEquals(3, result.epochsDone());
+        assertEquals(3, result.bestEpoch(), "validation that was trained on cannot pick an epoch");
+        String card = Files.readString(result.modelDir().resolve("MODEL_CARD.md"));
+        assertTrue(card.contains("- Trained on train + validation (`train.includeValidation`)"), card);
+        assertTrue(card.contains(data.train().count() + " training faces"), card);
+    }
+
+    @Test
+    void includeValidationIsRefusedWithEarlyStoppingAndBySweepAndTune() {
+        org.deepfer.config.ConfigException e = assertThrows(org.deepfer.config.ConfigException.class,
+                () -> TestSpark.config(root, "train.includeValidation=true", "train.earlyStoppingPatience=3"));
+        assertTrue(e.getMessage().contains("set train.earlyStoppingPatience=0"), e.getMessage());
+        DeepFerConfig both = config("refused", "train.includeValidation=true");
+        e = assertThrows(org.deepfer.config.ConfigException.class,
+                () -> TrainJob.requireHeldOutValidation(both.train(), "tune"));
+        assertEquals("tune compares runs on the validation split, so it cannot train on it: set"
+                + " train.includeValidation=false", e.getMessage());
+        TrainJob.requireHeldOutValidation(config("fine").train(), "sweep");
+    }
+
+    @Test
     void missingPretrainedFileIsAClearError() {
         DeepFerConfig config = config("pre", "train.epochs=1", "train.pretrained=" + root.resolve("nope.params"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

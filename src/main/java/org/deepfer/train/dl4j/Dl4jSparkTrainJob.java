@@ -281,7 +281,7 @@ public final class Dl4jSparkTrainJob {
                                 + "%.4f acc %.4f macro-F1 %.4f | lr %.2e, %.0f img/s, %.0fs", m.epoch(), train.epochs(),
                         m.trainLoss(), m.trainAccuracy(), m.valLoss(), m.valAccuracy(), m.valMacroF1(), rate,
                         m.imagesPerSecond(), seconds));
-                if (m.valMacroF1() > bestF1) {
+                if (train.includeValidation() || m.valMacroF1() > bestF1) {
                     bestF1 = m.valMacroF1();
                     bestEpoch = m.epoch();
                     sinceBest = 0;
@@ -372,6 +372,7 @@ public final class Dl4jSparkTrainJob {
                         + " workers, parameter averaging every " + AVERAGING_FREQUENCY + " minibatches), parameters"
                         + " copied into the DJL baseline for every later job")
                 .data(data, trainImages, train.excludeFindings())
+                .heldOut(train.includeValidation())
                 .line("Training: " + state.epochsDone() + " epochs, " + train.optimizer() + " lr " + train.learningRate()
                         + " (" + train.schedule() + ", stepped per epoch), batch " + train.batchSize()
                         + " per worker, weight decay " + train.weightDecay() + ", class weights " + train.classWeights()
