@@ -66,22 +66,13 @@ final class RealtimeCommand implements Callable<Integer> {
             description = "Stop after N frames; 0 = until the source ends. Default: ${DEFAULT-VALUE}.")
     int maxFrames;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", description = "onnx | djl (default: realtime.engine).")
-    String engine;
-
-    @Option(names = "--tta", paramLabel = "MODE", description = "Test-time augmentation of each face: none | flip"
-            + " | tencrop (2 or 10 classifications a face; default: realtime.tta).")
-    String tta;
+    @Mixin
+    ClassifierOptions classifierOptions;
 
     @Override
     public Integer call() {
         List<String> shortcuts = new ArrayList<>();
-        if (engine != null) {
-            shortcuts.add("realtime.engine=" + engine);
-        }
-        if (tta != null) {
-            shortcuts.add("realtime.tta=" + tta);
-        }
+        classifierOptions.addTo(shortcuts);
         DeepFerConfig config = configOptions.load(shortcuts);
         if (maxFrames < 0) {
             throw new ConfigException("--max-frames " + maxFrames + ": expected 0 (all) or more");

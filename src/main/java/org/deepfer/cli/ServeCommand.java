@@ -41,8 +41,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address to bind (default: serve.host, 127.0.0.1 = this machine only).")
     String host;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", description = "onnx | djl (default: realtime.engine).")
-    String engine;
+    @Mixin
+    ClassifierOptions classifierOptions;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -53,9 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         if (host != null) {
             shortcuts.add("serve.host=" + host);
         }
-        if (engine != null) {
-            shortcuts.add("realtime.engine=" + engine);
-        }
+        classifierOptions.addTo(shortcuts);
         DeepFerConfig config = configOptions.load(shortcuts);
         ModelBundle bundle = ModelBundle.load(ModelJobCommand.modelDir(model, "--model", "serve"));
         DeepFerConfig.Realtime rt = config.realtime();
