@@ -194,8 +194,12 @@ public final class ConfigLoader {
 
     private static ConfigException unknownKey(String key, JsonNode section, String sectionName, String origin) {
         String where = sectionName.isEmpty() ? "at the top level" : "under '" + sectionName + "'";
+        // A file may be newer than the build reading it (a long run on a copied build while conf/
+        // gains a key): the defaults, so the known keys, come from the jar.
+        String hint = origin.equals("--set") ? "" : " (if the key is new in this file, the build is older than it:"
+                + " rebuild, or run with the conf/ of the build's own commit)";
         return new ConfigException(origin + ": unknown config key '" + key + "'; known keys " + where + ": "
-                + String.join(", ", names(section)));
+                + String.join(", ", names(section)) + hint);
     }
 
     private static List<String> names(JsonNode node) {

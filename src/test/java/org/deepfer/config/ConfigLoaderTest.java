@@ -1,6 +1,7 @@
 package org.deepfer.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,7 @@ class ConfigLoaderTest {
         ConfigException section = assertThrows(ConfigException.class,
                 () -> ConfigLoader.load(Optional.empty(), List.of("nosuch.key=1")));
         assertTrue(section.getMessage().contains("'nosuch.key'"), section.getMessage());
+        assertFalse(section.getMessage().contains("rebuild"), "a typo in --set is not a stale build");
     }
 
     @Test
@@ -53,6 +55,8 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Optional.of(file), List.of()));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("audit.blankThreshold"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("the build is older than it: rebuild, or run with the conf/ of the"
+                + " build's own commit)"), e.getMessage());
     }
 
     @Test
