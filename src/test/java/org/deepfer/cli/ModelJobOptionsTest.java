@@ -62,8 +62,9 @@ class ModelJobOptionsTest {
     @Test
     void ttaBatchSizeAndVersionAreChecked() {
         assertEquals(FacePredictor.Tta.FLIP, ModelJobCommand.tta("FLIP"));
-        assertEquals("--tta tencrop: expected none or flip",
-                assertThrows(ConfigException.class, () -> ModelJobCommand.tta("tencrop")).getMessage());
+        assertEquals(FacePredictor.Tta.TENCROP, ModelJobCommand.tta("tencrop"));
+        assertEquals("--tta fivecrop: expected none, flip or tencrop",
+                assertThrows(ConfigException.class, () -> ModelJobCommand.tta("fivecrop")).getMessage());
         assertEquals(64, ModelJobCommand.batchSize(64));
         assertThrows(ConfigException.class, () -> ModelJobCommand.batchSize(0));
         assertNull(ModelJobCommand.tableVersion(null));
