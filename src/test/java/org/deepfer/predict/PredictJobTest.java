@@ -211,7 +211,7 @@ class PredictJobTest {
         String err = cli(2, concat(new String[] {"predict", "--model", absent.toString()}, paths));
         assertTrue(err.contains("no-such-model"), err);
         err = cli(2, concat(new String[] {"predict", "--model", modelDir.toString(), "--tta", "rotate"}, paths));
-        assertTrue(err.contains("--tta rotate") && err.contains("none or flip"), err);
+        assertTrue(err.contains("--tta rotate") && err.contains("expected none, flip or tencrop"), err);
     }
 
     private static String[] concat(String[] a, String[] b) {
