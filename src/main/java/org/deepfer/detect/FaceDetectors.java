@@ -44,14 +44,15 @@ public final class FaceDetectors {
      * The model file {@code path} names: as given, else (relative) under the project, so the
      * configured {@code ../shared/models} paths hold from any working directory.
      */
-    static Path file(String key, String path) {
-        return file(key, path, ProjectFiles.candidates(Path.of(path == null ? "" : path)));
-    }
-
-    static Path file(String key, String path, List<Path> places) {
+    private static Path file(String key, String path) {
         if (path == null || path.isBlank()) {
             throw new ConfigException(key + " is empty: set it to the model file (see ../shared/models/README.md)");
         }
+        return firstExisting(key, ProjectFiles.candidates(Path.of(path)));
+    }
+
+    /** The first of {@code places} that is a file; none is an error naming {@code key} and every place. */
+    static Path firstExisting(String key, List<Path> places) {
         return places.stream().filter(Files::isRegularFile).findFirst().orElseThrow(() -> new ConfigException(
                 key + ": no such file " + places.stream().map(Path::toString).collect(Collectors.joining(" or "))
                         + " (model files are read from local paths, never downloaded)"));

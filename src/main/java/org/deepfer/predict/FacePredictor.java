@@ -95,8 +95,17 @@ public final class FacePredictor implements AutoCloseable {
                     + ACCEPTED);
         }
 
-        /** The accepted option values, for messages and help. */
-        public static final String ACCEPTED = "none, flip or tencrop";
+        /** The accepted option values, for messages and help: "none, flip or tencrop". */
+        public static final String ACCEPTED = accepted();
+
+        private static String accepted() {
+            Tta[] all = values();
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < all.length; i++) {
+                s.append(i == 0 ? "" : i + 1 < all.length ? ", " : " or ").append(all[i].label());
+            }
+            return s.toString();
+        }
     }
 
     /**

@@ -88,10 +88,10 @@ class FaceCropperTest {
         Files.createDirectories(project.resolve("models"));
         Files.write(project.resolve(rel), new byte[] {1});
         Path here = rel.toAbsolutePath();
-        assertEquals(project.resolve(rel), FaceDetectors.file("detect.yunetModel", rel.toString(),
+        assertEquals(project.resolve(rel), FaceDetectors.firstExisting("detect.yunetModel",
                 java.util.List.of(here, project.resolve(rel))));
-        ConfigException e = assertThrows(ConfigException.class, () -> FaceDetectors.file("detect.ssdModel",
-                "x.pb", java.util.List.of(here, project.resolve("x.pb"))));
+        ConfigException e = assertThrows(ConfigException.class, () -> FaceDetectors.firstExisting("detect.ssdModel",
+                java.util.List.of(here, project.resolve("x.pb"))));
         assertEquals("detect.ssdModel: no such file " + here + " or " + project.resolve("x.pb")
                 + " (model files are read from local paths, never downloaded)", e.getMessage());
     }
