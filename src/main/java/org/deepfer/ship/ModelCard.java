@@ -145,7 +145,10 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
             md.append(String.format(Locale.ROOT, "- The backbone started from `%s` (`train.pretrained`; the head"
                     + " started fresh), so the epochs and hours above are this run's alone.%n", t.pretrained()));
         }
-        md.append("- The parameters are the epoch with the best validation macro-F1 (`history.json`, `curves.png`).\n\n");
+        md.append(t.includeValidation()
+                ? "- The parameters are the last epoch: validation was trained on and could not pick one (`history.json`,"
+                        + " `curves.png`).\n\n"
+                : "- The parameters are the epoch with the best validation macro-F1 (`history.json`, `curves.png`).\n\n");
 
         md.append("## Files\n\nBesides this card:\n\n| file | bytes | what |\n|---|---:|---|\n");
         for (Map.Entry<String, Long> f : files.entrySet()) {

@@ -85,6 +85,7 @@ class ShipCommandTest {
         assertTrue(card.contains("- The backbone started from `models/base` (`train.pretrained`"), card);
         assertTrue(card.contains("**This model was trained on train + validation**"), card);
         assertFalse(card.contains("Validation was used for model selection"), card);
+        assertTrue(card.contains("- The parameters are the last epoch: validation was trained on"), card);
         assertTrue(o.out().contains("fixture: 14 faces recorded"), o.out());
     }
 
