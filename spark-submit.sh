@@ -13,11 +13,10 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-BUILD="${DEEPFER_BUILD:-$HERE/target}"
+# shellcheck source=jobs/lib/build.sh
+source "$HERE/jobs/lib/build.sh"
 # Where commands given no --model look for the shipped models/default (after the working directory).
 export DEEPFER_HOME="${DEEPFER_HOME:-$HERE}"
-JAR="$BUILD/deepfer.jar"
-LIB="$BUILD/lib"
 MAIN_CLASS=org.deepfer.cli.DeepFer
 # PyTorch's OpenMP threads spin-wait by default; on a shared 2-core machine that makes training
 # steps 3-10x slower whenever anything else runs. Passive waiting keeps them steady.
@@ -65,14 +64,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ -n "${DEEPFER_BUILD:-}" && ( ! -f "$JAR" || ! -d "$LIB" ) ]]; then
-  echo "DEEPFER_BUILD=$DEEPFER_BUILD holds no deepfer.jar and lib/ (copy target/ there after building)" >&2
-  exit 2
-fi
-if [[ ! -f "$JAR" || ! -d "$LIB" ]]; then
-  echo "building $JAR (first run; takes a minute) ..." >&2
-  (cd "$HERE" && mvn -q -B -DskipTests package) >&2
-fi
+deepfer_build "$HERE" spark-submit.sh
+JAR="$BUILD/deepfer.jar"
+LIB="$BUILD/lib"
 
 if ! $has_executor_opts; then
   # Executors on a cluster need the same Java 17 opens as the driver.

@@ -14,7 +14,8 @@
 # DEEPFER_BUILD=<dir> runs a build kept elsewhere, as for spark-submit.sh.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD="${DEEPFER_BUILD:-$HERE/target}"
+# shellcheck source=lib/build.sh
+source "$HERE/jobs/lib/build.sh"
 
 usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
@@ -167,14 +168,7 @@ do_start() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "cluster.sh: port $port on 127.0.0.1 is in use; pick another with --port" >&2; exit 1
   fi
-  if [[ -n "${DEEPFER_BUILD:-}" && ( ! -f "$BUILD/deepfer.jar" || ! -d "$BUILD/lib" ) ]]; then
-    echo "cluster.sh: DEEPFER_BUILD=$DEEPFER_BUILD holds no deepfer.jar and lib/ (copy target/ there after building)" >&2
-    exit 2
-  fi
-  if [[ ! -f "$BUILD/deepfer.jar" || ! -d "$BUILD/lib" ]]; then
-    echo "building $BUILD/deepfer.jar (first run; takes a minute) ..." >&2
-    (cd "$HERE" && mvn -q -B -DskipTests package) >&2
-  fi
+  deepfer_build "$HERE" cluster.sh
   rm -f "$DIR"/*.pid "$DIR"/*.log "$STATE"
   mkdir -p "$SPARK_HOME_DIR" "$DIR/local"
   touch "$SPARK_HOME_DIR/RELEASE"

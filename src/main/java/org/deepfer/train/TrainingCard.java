@@ -18,6 +18,7 @@ import org.deepfer.train.model.ModelSpec;
 public final class TrainingCard {
     private final Path modelDir;
     private final StringBuilder md = new StringBuilder();
+    private boolean validationTrainedOn;
 
     public TrainingCard(Path modelDir) {
         this.modelDir = modelDir;
@@ -43,8 +44,14 @@ public final class TrainingCard {
      * validation figures are not a held-out measure; otherwise nothing.
      */
     public TrainingCard heldOut(boolean validationTrainedOn) {
+        this.validationTrainedOn = validationTrainedOn;
         return validationTrainedOn ? line("Trained on train + validation (`train.includeValidation`): the"
                 + " validation figures below are on faces it learned from, and the last epoch is kept") : this;
+    }
+
+    /** Which epoch's parameters {@code model.params} holds, for the Files line. */
+    public String keptParameters() {
+        return validationTrainedOn ? "the last epoch" : "best by validation macro-F1";
     }
 
     /** One bullet. */
@@ -58,8 +65,9 @@ public final class TrainingCard {
         if (best == null) {
             return this;
         }
-        line(String.format(Locale.ROOT, "Best validation (epoch %d): accuracy %.4f, macro-F1 %.4f", best.epoch(),
-                best.valAccuracy(), best.valMacroF1()));
+        line(String.format(Locale.ROOT, "%s (epoch %d): accuracy %.4f, macro-F1 %.4f",
+                validationTrainedOn ? "Validation, trained on" : "Best validation", best.epoch(), best.valAccuracy(),
+                best.valMacroF1()));
         if (perClass) {
             StringBuilder f1 = new StringBuilder("Validation F1 per class: ");
             for (int i = 0; i < Labels.count(); i++) {

@@ -514,7 +514,7 @@ public final class TrainingRun {
                     + train.distillTemperature() + ", alpha " + train.distillAlpha() + " (train.teacher `"
                     + train.teacher() + "` in config.yaml)");
         }
-        card.best(best, true).write(run, runId, "`model.params` (best by validation macro-F1), `config.yaml`, "
+        card.best(best, true).write(run, runId, "`model.params` (" + card.keptParameters() + "), `config.yaml`, "
                 + "`classes.json`, `normalization.json`, `history.json`, `curves.png`, `tensorboard/`, "
                 + "`checkpoints/last/`.");
     }

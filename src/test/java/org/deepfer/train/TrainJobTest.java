@@ -2,6 +2,7 @@ package org.deepfer.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -229,6 +230,9 @@ class TrainJobTest {
         String card = Files.readString(result.modelDir().resolve("MODEL_CARD.md"));
         assertTrue(card.contains("- Trained on train + validation (`train.includeValidation`)"), card);
         assertTrue(card.contains(data.train().count() + " training faces"), card);
+        assertTrue(card.contains("- Validation, trained on (epoch 3)"), card);
+        assertTrue(card.contains("`model.params` (the last epoch)"), card);
+        assertFalse(card.contains("best by validation"), card);
     }
 
     @Test

@@ -44,6 +44,18 @@ class TrainingCardTest {
     }
 
     @Test
+    void aCardTrainedOnValidationSaysItsFiguresAreNotHeldOutAndThatTheLastEpochIsKept() throws Exception {
+        double[] f1 = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7};
+        EpochMetrics last = new EpochMetrics(5, "train", 1e-3, 1, 0.5, 0.4, 1, 0.7, 0.6, f1, 100, 60);
+        TrainingCard card = new TrainingCard(dir).heldOut(true);
+        String md = Files.readString(card.best(last, false).write(null, "r3", card.keptParameters() + "."));
+        assertTrue(md.contains("- Trained on train + validation (`train.includeValidation`)"), md);
+        assertTrue(md.contains("- Validation, trained on (epoch 5): accuracy 0.7000, macro-F1 0.6000"), md);
+        assertTrue(md.contains("Files: the last epoch."), md);
+        assertEquals("best by validation macro-F1", new TrainingCard(dir).heldOut(false).keptParameters());
+    }
+
+    @Test
     void noBestEpochYetLeavesTheValidationLinesOut() throws Exception {
         Path card = new TrainingCard(dir).best(null, true).write(null, "r2", "none.");
         assertTrue(Files.readString(card).lines().noneMatch(l -> l.contains("validation")));

@@ -366,8 +366,8 @@ public final class Dl4jSparkTrainJob {
 
     private void writeReport(Path modelDir, ModelSpec spec, Dl4jCheckpoint.LoopState state, EpochMetrics best,
             int trainImages, FerModel model, int workers, TrainingRun.Data data) {
-        new TrainingCard(modelDir)
-                .architecture(spec, model.trainableParameterCount())
+        TrainingCard card = new TrainingCard(modelDir);
+        card.architecture(spec, model.trainableParameterCount())
                 .line("Engine: `dl4j-spark`: Deeplearning4j 1.0.0-M2 data-parallel training on Spark (" + workers
                         + " workers, parameter averaging every " + AVERAGING_FREQUENCY + " minibatches), parameters"
                         + " copied into the DJL baseline for every later job")
@@ -381,7 +381,7 @@ public final class Dl4jSparkTrainJob {
                         + TRAIN_METRIC_FACES + " training faces without augmentation; train loss is the mean loss of"
                         + " the epoch's minibatches")
                 .best(best, false)
-                .write(run, run.runId(), "`model.params` (DJL, best by validation macro-F1), `config.yaml`, "
+                .write(run, run.runId(), "`model.params` (DJL, " + card.keptParameters() + "), `config.yaml`, "
                         + "`classes.json`, `normalization.json`, `history.json`, `curves.png`, `checkpoints/last/` "
                         + "(DL4J network and updater state).");
     }
