@@ -80,11 +80,8 @@ public final class ExplainJob {
 
     public Result run() {
         ModelBundle bundle = ModelBundle.load(options.modelDir());
-        long latest = warehouse.version(Warehouse.FACES);
-        long version = options.version() == null ? latest : options.version();
-        run.readTable(Warehouse.FACES, version);
-        Dataset<Row> faces = warehouse.spark().read().format("delta").option("versionAsOf", version)
-                .load(warehouse.path(Warehouse.FACES));
+        long version = warehouse.versionOrLatest(Warehouse.FACES, options.version());
+        Dataset<Row> faces = warehouse.readAt(Warehouse.FACES, version);
         String split;
         if (!options.ids().isEmpty()) {
             split = "chosen";

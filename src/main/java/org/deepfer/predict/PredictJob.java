@@ -116,10 +116,8 @@ public final class PredictJob {
         // Read on the driver first: a bad model directory fails here, before any Spark work.
         ModelBundle bundle = ModelBundle.load(options.modelDir());
         FacePredictor.Settings settings = options.settings();
-        long version = inputVersion();
-        run.readTable(Warehouse.FACES, version);
-        Dataset<Row> faces = warehouse.spark().read().format("delta").option("versionAsOf", version)
-                .load(warehouse.path(Warehouse.FACES));
+        long version = warehouse.versionOrLatest(Warehouse.FACES, options.version());
+        Dataset<Row> faces = warehouse.readAt(Warehouse.FACES, version);
         if (options.split() != null) {
             faces = faces.filter(col("split").equalTo(options.split()));
         }
@@ -179,22 +177,6 @@ public final class PredictJob {
             ai.djl.engine.Engine.getInstance(); // loads the native library the setting lives in
             ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         }
-    }
-
-    private long inputVersion() {
-        if (!warehouse.exists(Warehouse.FACES)) {
-            throw new IllegalStateException("Delta table 'faces' not found at " + warehouse.path(Warehouse.FACES)
-                    + " (run ingest first)");
-        }
-        long latest = warehouse.version(Warehouse.FACES);
-        if (options.version() == null) {
-            return latest;
-        }
-        if (options.version() > latest) {
-            throw new IllegalArgumentException("faces has no version " + options.version() + "; the latest is "
-                    + latest + " (" + warehouse.path(Warehouse.FACES) + ")");
-        }
-        return options.version();
     }
 
     /**

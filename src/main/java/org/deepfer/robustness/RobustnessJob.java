@@ -119,14 +119,8 @@ public final class RobustnessJob {
 
     public Result run() {
         ModelBundle bundle = ModelBundle.load(options.modelDir());
-        long latest = warehouse.version(Warehouse.FACES);
-        long version = options.version() == null ? latest : options.version();
-        if (version > latest) {
-            throw new IllegalArgumentException("faces has no version " + version + "; the latest is " + latest);
-        }
-        run.readTable(Warehouse.FACES, version);
-        Dataset<Row> faces = warehouse.spark().read().format("delta").option("versionAsOf", version)
-                .load(warehouse.path(Warehouse.FACES)).filter(col("label").isNotNull());
+        long version = warehouse.versionOrLatest(Warehouse.FACES, options.version());
+        Dataset<Row> faces = warehouse.readAt(Warehouse.FACES, version).filter(col("label").isNotNull());
         String split = options.split() != null ? options.split()
                 : faces.filter(col("split").equalTo(Splits.TEST)).limit(1).count() > 0 ? Splits.TEST
                         : Splits.VALIDATION;

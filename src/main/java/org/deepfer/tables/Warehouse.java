@@ -77,13 +77,34 @@ public final class Warehouse {
 
     /** The table at its current version; the version goes into provenance. */
     public Dataset<Row> read(String table) {
+        return readAt(table, versionOrLatest(table, null));
+    }
+
+    /** The table at {@code version}, which {@link #versionOrLatest} checked; it goes into provenance. */
+    public Dataset<Row> readAt(String table, long version) {
+        run.readTable(table, version);
+        return spark.read().format("delta").option("versionAsOf", version).load(path(table));
+    }
+
+    /**
+     * {@code version} of {@code table} ({@code null}: its latest), after checking that the table
+     * and that version exist, so a wrong {@code --table-version} is named rather than failing deep
+     * in Delta.
+     */
+    public long versionOrLatest(String table, Long version) {
         if (!exists(table)) {
             throw new IllegalStateException("Delta table '" + table + "' not found at " + path(table)
                     + " (run the stage that writes it first, e.g. ingest)");
         }
-        long version = version(table);
-        run.readTable(table, version);
-        return spark.read().format("delta").option("versionAsOf", version).load(path(table));
+        long latest = version(table);
+        if (version == null) {
+            return latest;
+        }
+        if (version < 0 || version > latest) {
+            throw new IllegalArgumentException(table + " has no version " + version + "; the latest is " + latest
+                    + " (" + path(table) + ")");
+        }
+        return version;
     }
 
     /** The latest version of {@code table}, from the transaction log alone (no Spark job). */
