@@ -46,9 +46,9 @@ final class TrainCommand extends SparkJobCommand {
     @Option(names = "--pretrained", paramLabel = "PATH", description = "Model directory or .params file to start from.")
     String pretrained;
 
-    @Option(names = "--teacher", paramLabel = "MODEL_DIR",
-            description = "Distil from this trained model directory (train.teacher; see train.distillAlpha, "
-                    + "train.distillTemperature).")
+    @Option(names = "--teacher", paramLabel = "MODEL_DIR[,MODEL_DIR...]",
+            description = "Distil from this trained model directory, or from several as an ensemble (the mean of"
+                    + " their probabilities) (train.teacher; see train.distillAlpha, train.distillTemperature).")
     String teacher;
 
     @Option(names = "--engine", paramLabel = "ENGINE",

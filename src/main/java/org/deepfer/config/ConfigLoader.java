@@ -391,24 +391,32 @@ public final class ConfigLoader {
     }
 
     /**
-     * A distillation teacher must be a model directory that can be loaded (its files, not yet its
-     * parameters) and that predicts our classes in our order, or the soft targets would be another
-     * model's answers to another question.
+     * A distillation teacher must be one or more model directories (an ensemble, separated by
+     * commas), each loadable (its files, not yet its parameters) and predicting our classes in our
+     * order, or the soft targets would be another model's answers to another question.
      */
     private static void validateTeacher(DeepFerConfig.Train t) {
         if (!t.distills()) {
             return;
         }
-        org.deepfer.predict.ModelBundle teacher;
-        try {
-            teacher = org.deepfer.predict.ModelBundle.load(Path.of(t.teacher()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("train.teacher '" + t.teacher() + "' is not a usable teacher: " + e.getMessage(),
-                    e);
+        List<String> dirs = t.teachers();
+        if (dirs.isEmpty()) {
+            throw new ConfigException("train.teacher '" + t.teacher() + "' names no model directory");
         }
-        if (!teacher.classNames().equals(org.deepfer.tables.Labels.NAMES)) {
-            throw new ConfigException("train.teacher " + teacher.dir() + " predicts " + teacher.classNames()
-                    + "; a teacher must predict " + org.deepfer.tables.Labels.NAMES + " in that order");
+        if (new java.util.HashSet<>(dirs).size() < dirs.size()) {
+            throw new ConfigException("train.teacher '" + t.teacher() + "' names a model directory twice");
+        }
+        for (String dir : dirs) {
+            org.deepfer.predict.ModelBundle teacher;
+            try {
+                teacher = org.deepfer.predict.ModelBundle.load(Path.of(dir));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("train.teacher '" + dir + "' is not a usable teacher: " + e.getMessage(), e);
+            }
+            if (!teacher.classNames().equals(org.deepfer.tables.Labels.NAMES)) {
+                throw new ConfigException("train.teacher " + teacher.dir() + " predicts " + teacher.classNames()
+                        + "; a teacher must predict " + org.deepfer.tables.Labels.NAMES + " in that order");
+            }
         }
     }
 

@@ -219,6 +219,11 @@ public record DeepFerConfig(
         public boolean distills() {
             return !teacher.isBlank();
         }
+
+        /** The model directories {@code teacher} names: one, or several separated by commas (an ensemble). */
+        public java.util.List<String> teachers() {
+            return java.util.Arrays.stream(teacher.split(",")).map(String::trim).filter(d -> !d.isEmpty()).toList();
+        }
     }
 
     /**

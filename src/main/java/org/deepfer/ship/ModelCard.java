@@ -138,8 +138,11 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                 trimmed(a.gamma()), trimmed(a.noiseProbability()), trimmed(a.blurProbability()),
                 trimmed(a.cutoutProbability()), trimmed(a.cutoutSize())));
         if (!t.teacher().isEmpty()) {
-            md.append(String.format(Locale.ROOT, "- Distilled from the teacher `%s` (temperature %s, alpha %s).%n",
-                    t.teacher(), trimmed(t.distillTemperature()), trimmed(t.distillAlpha())));
+            List<String> teachers = t.teachers();
+            md.append(String.format(Locale.ROOT, "- Distilled from %s `%s` (temperature %s, alpha %s).%n",
+                    teachers.size() == 1 ? "the teacher" : "an ensemble of " + teachers.size() + " teachers (the mean"
+                            + " of their tempered probabilities):", String.join("`, `", teachers),
+                    trimmed(t.distillTemperature()), trimmed(t.distillAlpha())));
         }
         if (!t.pretrained().isEmpty()) {
             md.append(String.format(Locale.ROOT, "- The backbone started from `%s` (`train.pretrained`; the head"
@@ -152,7 +155,7 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
 
         md.append("## Files\n\nBesides this card:\n\n| file | bytes | what |\n|---|---:|---|\n");
         for (Map.Entry<String, Long> f : files.entrySet()) {
-            md.append(String.format(Locale.ROOT, "| `%s` | %,d | %s |%n", f.getKey(), f.getValue(), what(f.getKey())));
+            md.append(String.format(Locale.ROOT, "| `%s` | %,d | %s |%n", f.getKey(), f.getValue(), what(f.getKey(), t.includeValidation())));
         }
         md.append(String.format(Locale.ROOT, "%n`model.onnx`: raw gray 0–255 faces %s in, probabilities out;"
                 + " checked against DJL when exported (max |Δp| %.2g on %d faces).", fp32.input().shape(),
@@ -199,18 +202,20 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
         return md.toString();
     }
 
-    private static String what(String file) {
+    /** What {@code file} of a shipped directory holds; {@code lastEpoch}: trained with train.includeValidation. */
+    private static String what(String file, boolean lastEpoch) {
         return switch (file) {
             case "model.onnx" -> "the network for ONNX Runtime (preprocessing, temperature and softmax in the graph)";
             case "model.onnx.json" -> "its sidecar: classes, shapes, normalization, temperature, checks, hash";
             case "model.int8.onnx" -> "int8 quantization of model.onnx";
             case "model.int8.onnx.json" -> "its sidecar: calibration and agreement with fp32";
-            case "model.params" -> "DJL (PyTorch) parameters of the best epoch";
+            case "model.params" -> "DJL (PyTorch) parameters of the " + (lastEpoch ? "last" : "best") + " epoch";
             case "config.yaml" -> "the training config";
             case "classes.json" -> "class index → name";
             case "normalization.json" -> "input mean and std";
             case "calibration.json" -> "fitted softmax temperature";
-            case "best_metrics.json" -> "validation metrics of the best epoch, with its confusion matrix";
+            case "best_metrics.json" -> "validation metrics of the " + (lastEpoch ? "last" : "best")
+                    + " epoch, with its confusion matrix";
             case "history.json" -> "per-epoch training and validation metrics";
             case "curves.png" -> "training curves";
             case "TRAINING_CARD.md" -> "the card training wrote";

@@ -172,7 +172,7 @@ public final class TrainingRun {
                 if (run != null) {
                     run.fact("modelDir", modelDir.toString());
                     if (teacher != null) {
-                        run.fact("teacher", teacher.bundle().dir().toString());
+                        run.fact("teacher", teacher.bundles().stream().map(b -> b.dir().toString()).toList());
                     }
                     run.fact("bestEpoch", end.bestEpoch());
                 }
@@ -190,17 +190,32 @@ public final class TrainingRun {
         }
     }
 
-    /** The distillation teacher train.teacher names, on the student's device; null when there is none. */
+    /**
+     * The distillation teacher train.teacher names (one model directory, or several as an
+     * ensemble), on the student's device; null when there is none.
+     */
     private Teacher teacher(Device device) {
         if (!train.distills()) {
             return null;
         }
-        Teacher teacher = Teacher.load(Path.of(train.teacher()), device);
-        ModelSpec t = teacher.bundle().spec();
-        LOG.info("[train] distilling from {} ({}, input {}x{}x{}): temperature {}, alpha {}", teacher.bundle().dir(),
-                t.name(), t.inputChannels(), t.inputSize(), t.inputSize(), train.distillTemperature(),
-                train.distillAlpha());
+        Teacher teacher = Teacher.load(train.teachers().stream().map(Path::of).toList(), device,
+                train.distillTemperature());
+        LOG.info("[train] distilling from {}: temperature {}, alpha {}", describe(teacher),
+                train.distillTemperature(), train.distillAlpha());
         return teacher;
+    }
+
+    /** Each member as {@code `dir` (`name`, input CxSxS)}, joined; "an ensemble of" several. */
+    private static String describe(Teacher teacher) {
+        List<String> members = new ArrayList<>();
+        for (org.deepfer.predict.ModelBundle b : teacher.bundles()) {
+            ModelSpec t = b.spec();
+            members.add("`" + b.dir() + "` (`" + t.name() + "`, input " + t.inputChannels() + "x" + t.inputSize()
+                    + "x" + t.inputSize() + ")");
+        }
+        return members.size() == 1 ? members.get(0)
+                : "an ensemble of " + members.size() + " (mean of their tempered probabilities): "
+                        + String.join(", ", members);
     }
 
     /** {@code teacher}: the distillation teacher, or null for none. */
@@ -508,10 +523,7 @@ public final class TrainingRun {
                         + ", batch " + train.batchSize() + ", loss " + train.loss() + ", class weights "
                         + train.classWeights() + ", sampler " + train.sampler() + ", seed " + config.seed());
         if (teacher != null) {
-            ModelSpec t = teacher.bundle().spec();
-            card.line("Distillation: teacher `" + teacher.bundle().dir() + "` (`" + t.name() + "`, input "
-                    + t.inputChannels() + "x" + t.inputSize() + "x" + t.inputSize() + "), temperature "
-                    + train.distillTemperature() + ", alpha " + train.distillAlpha() + " (train.teacher `"
+            card.line("Distillation: teacher " + describe(teacher) + ", temperature " + train.distillTemperature() + ", alpha " + train.distillAlpha() + " (train.teacher `"
                     + train.teacher() + "` in config.yaml)");
         }
         card.best(best, true).write(run, runId, "`model.params` (" + card.keptParameters() + "), `config.yaml`, "

@@ -56,7 +56,9 @@ class ShipCommandTest {
         String yaml = Files.readString(config);
         assertTrue(yaml.contains("pretrained: \"\""), yaml);
         assertTrue(yaml.contains("includeValidation: false"), yaml);
+        assertTrue(yaml.contains("teacher: \"\""), yaml);
         Files.writeString(config, yaml.replace("pretrained: \"\"", "pretrained: \"models/base\"")
+                .replace("teacher: \"\"", "teacher: \"models/t1, models/t2\"")
                 .replace("includeValidation: false", "includeValidation: true")
                 .replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0"));
 
@@ -78,6 +80,9 @@ class ShipCommandTest {
         String card = Files.readString(target.resolve("MODEL_CARD.md"));
         assertTrue(card.startsWith("# Test model\n"), card);
         assertTrue(card.contains("| flip | 100 | 0.6123 | 0.5000 |"), card);
+        assertTrue(card.contains("- Distilled from an ensemble of 2 teachers (the mean of their tempered"
+                + " probabilities): `models/t1`, `models/t2` (temperature 4, alpha 0.7)."), card);
+        assertTrue(card.contains("| DJL (PyTorch) parameters of the last epoch |"), card);
         assertTrue(card.contains("Temperature T = 1.5000 fitted on 100 validation faces"), card);
         assertTrue(card.contains("## Known limits and biases (FER2013)"), card);
         assertTrue(card.contains("Not measured when shipped: `deepfer robustness"), card);

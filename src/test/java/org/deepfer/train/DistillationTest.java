@@ -131,6 +131,48 @@ class DistillationTest {
     }
 
     @Test
+    void anEnsembleTeachesTheMeanOfItsMembersTemperedProbabilities() throws Exception {
+        // A second member unlike the first: true labels, one channel, another input size.
+        TrainingRun.Data labelData = new TrainingRun.Data(train, validation,
+                new AugmentJob.Normalization(0.4, 0.3, train.count(), 0, "train", FACE), null, 0, "memory");
+        Path labelTeacher = new TrainingRun(config("train.width=0.25", "train.inputSize=32", "train.epochs=2"),
+                labelData, root.resolve("label-teacher"), false, "label-teacher-run", null).run().modelDir();
+        List<org.deepfer.image.FaceImage> faces = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            faces.add(org.deepfer.image.FaceImage.gray(FACE, FACE, validation.pixels(i)));
+        }
+        float t = 4;
+        try (NDManager manager = NDManager.newBaseManager();
+                Teacher first = Teacher.load(List.of(teacherDir), ai.djl.Device.cpu(), t);
+                Teacher second = Teacher.load(List.of(labelTeacher), ai.djl.Device.cpu(), t);
+                Teacher both = Teacher.load(List.of(teacherDir, labelTeacher), ai.djl.Device.cpu(), t)) {
+            NDArray a = first.logits(manager, faces, Mixing.Mix.NONE).div(t).softmax(1);
+            NDArray b = second.logits(manager, faces, Mixing.Mix.NONE).div(t).softmax(1);
+            float[] expected = a.add(b).div(2f).toFloatArray();
+            float[] taught = both.logits(manager, faces, Mixing.Mix.NONE).div(t).softmax(1).toFloatArray();
+            assertArrayEquals(expected, taught, 1e-5f);
+            assertTrue(Math.abs(expected[0] - a.toFloatArray()[0]) > 1e-3, "the members must disagree somewhere");
+            assertEquals(2, both.bundles().size());
+        }
+
+        DeepFerConfig config = config("train.width=0.25", "train.inputSize=32", "train.epochs=1",
+                "train.teacher=" + teacherDir + ", " + labelTeacher);
+        assertEquals(List.of(teacherDir.toString(), labelTeacher.toString()), config.train().teachers());
+        TrainingRun.Result student = new TrainingRun(config, studentData(), root.resolve("ensemble-student"), false,
+                "ensemble-student-run", null).run();
+        String card = Files.readString(student.modelDir().resolve("MODEL_CARD.md"));
+        assertTrue(card.contains("- Distillation: teacher an ensemble of 2 (mean of their tempered probabilities): `"
+                + teacherDir.toAbsolutePath().normalize() + "`"), card);
+
+        ConfigException twice = assertThrows(ConfigException.class,
+                () -> config("train.teacher=" + teacherDir + "," + teacherDir));
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> config("train.teacher=" + teacherDir + "," + root.resolve("no-such-member")));
+        assertTrue(bad.getMessage().contains("no-such-member"), bad.getMessage());
+    }
+
+    @Test
     void resumedDistillationWithMixupAndCutMixEndsWithTheSameParametersAsAnUninterruptedOne() throws Exception {
         String[] settings = {"train.width=0.25", "train.inputSize=32", "train.epochs=2", "train.augment=true",
             "train.mixupAlpha=0.4", "train.cutmixProbability=0.5", "train.teacher=" + teacherDir,
