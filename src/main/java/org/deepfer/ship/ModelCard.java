@@ -153,9 +153,10 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                         + " `curves.png`).\n\n"
                 : "- The parameters are the epoch with the best validation macro-F1 (`history.json`, `curves.png`).\n\n");
 
+        String kept = t.includeValidation() ? "last" : "best";
         md.append("## Files\n\nBesides this card:\n\n| file | bytes | what |\n|---|---:|---|\n");
         for (Map.Entry<String, Long> f : files.entrySet()) {
-            md.append(String.format(Locale.ROOT, "| `%s` | %,d | %s |%n", f.getKey(), f.getValue(), what(f.getKey(), t.includeValidation())));
+            md.append(String.format(Locale.ROOT, "| `%s` | %,d | %s |%n", f.getKey(), f.getValue(), what(f.getKey(), kept)));
         }
         md.append(String.format(Locale.ROOT, "%n`model.onnx`: raw gray 0–255 faces %s in, probabilities out;"
                 + " checked against DJL when exported (max |Δp| %.2g on %d faces).", fp32.input().shape(),
@@ -202,20 +203,19 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
         return md.toString();
     }
 
-    /** What {@code file} of a shipped directory holds; {@code lastEpoch}: trained with train.includeValidation. */
-    private static String what(String file, boolean lastEpoch) {
+    /** What {@code file} of a shipped directory holds; {@code kept}: which epoch's parameters ("best" or "last"). */
+    private static String what(String file, String kept) {
         return switch (file) {
             case "model.onnx" -> "the network for ONNX Runtime (preprocessing, temperature and softmax in the graph)";
             case "model.onnx.json" -> "its sidecar: classes, shapes, normalization, temperature, checks, hash";
             case "model.int8.onnx" -> "int8 quantization of model.onnx";
             case "model.int8.onnx.json" -> "its sidecar: calibration and agreement with fp32";
-            case "model.params" -> "DJL (PyTorch) parameters of the " + (lastEpoch ? "last" : "best") + " epoch";
+            case "model.params" -> "DJL (PyTorch) parameters of the " + kept + " epoch";
             case "config.yaml" -> "the training config";
             case "classes.json" -> "class index → name";
             case "normalization.json" -> "input mean and std";
             case "calibration.json" -> "fitted softmax temperature";
-            case "best_metrics.json" -> "validation metrics of the " + (lastEpoch ? "last" : "best")
-                    + " epoch, with its confusion matrix";
+            case "best_metrics.json" -> "validation metrics of the " + kept + " epoch, with its confusion matrix";
             case "history.json" -> "per-epoch training and validation metrics";
             case "curves.png" -> "training curves";
             case "TRAINING_CARD.md" -> "the card training wrote";

@@ -91,7 +91,7 @@ final class Teacher implements AutoCloseable {
     }
 
     /** {@code T * log(mean of probabilities)}: the logits whose softmax at {@code T} is the members' mean. */
-    static NDArray ensembleLogits(NDList probabilities, float temperature) {
+    private static NDArray ensembleLogits(NDList probabilities, float temperature) {
         NDArray sum = NDArrays.add(probabilities.toArray(new NDArray[0]));
         return sum.div((float) probabilities.size()).log().mul(temperature);
     }

@@ -18,10 +18,12 @@ import org.deepfer.train.model.ModelSpec;
 public final class TrainingCard {
     private final Path modelDir;
     private final StringBuilder md = new StringBuilder();
-    private boolean validationTrainedOn;
+    private final boolean validationTrainedOn;
 
-    public TrainingCard(Path modelDir) {
+    /** {@code validationTrainedOn}: the run trained on validation too ({@code train.includeValidation}). */
+    public TrainingCard(Path modelDir, boolean validationTrainedOn) {
         this.modelDir = modelDir;
+        this.validationTrainedOn = validationTrainedOn;
         md.append("# Model card: ").append(modelDir.getFileName()).append("\n\n");
     }
 
@@ -43,8 +45,7 @@ public final class TrainingCard {
      * When the validation split was trained on ({@code train.includeValidation}), says that the
      * validation figures are not a held-out measure; otherwise nothing.
      */
-    public TrainingCard heldOut(boolean validationTrainedOn) {
-        this.validationTrainedOn = validationTrainedOn;
+    public TrainingCard heldOut() {
         return validationTrainedOn ? line("Trained on train + validation (`train.includeValidation`): the"
                 + " validation figures below are on faces it learned from, and the last epoch is kept") : this;
     }

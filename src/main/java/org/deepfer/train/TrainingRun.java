@@ -515,16 +515,16 @@ public final class TrainingRun {
 
     private void writeReport(ModelSpec spec, Checkpoint.LoopState state, EpochMetrics best, int trainImages,
             FerModel ferModel, Teacher teacher) {
-        TrainingCard card = new TrainingCard(modelDir)
+        TrainingCard card = new TrainingCard(modelDir, train.includeValidation())
                 .architecture(spec, ferModel.trainableParameterCount())
                 .data(data, trainImages, train.excludeFindings())
-                .heldOut(train.includeValidation())
+                .heldOut()
                 .line("Training: " + state.epochsDone() + " epochs, " + train.optimizer() + " lr " + train.learningRate()
                         + ", batch " + train.batchSize() + ", loss " + train.loss() + ", class weights "
                         + train.classWeights() + ", sampler " + train.sampler() + ", seed " + config.seed());
         if (teacher != null) {
-            card.line("Distillation: teacher " + describe(teacher) + ", temperature " + train.distillTemperature() + ", alpha " + train.distillAlpha() + " (train.teacher `"
-                    + train.teacher() + "` in config.yaml)");
+            card.line("Distillation: teacher " + describe(teacher) + ", temperature " + train.distillTemperature()
+                    + ", alpha " + train.distillAlpha() + " (train.teacher `" + train.teacher() + "` in config.yaml)");
         }
         card.best(best, true).write(run, runId, "`model.params` (" + card.keptParameters() + "), `config.yaml`, "
                 + "`classes.json`, `normalization.json`, `history.json`, `curves.png`, `tensorboard/`, "

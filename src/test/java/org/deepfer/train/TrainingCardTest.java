@@ -23,7 +23,7 @@ class TrainingCardTest {
         TrainingRun.Data data = new TrainingRun.Data(none, none, null, null, 4, "file:/wh/faces");
         double[] f1 = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7};
         EpochMetrics best = new EpochMetrics(9, "train", 1e-3, 1, 0.5, 0.4, 1, 0.61234, 0.55555, f1, 100, 60);
-        Path card = new TrainingCard(modelDir)
+        Path card = new TrainingCard(modelDir, false)
                 .architecture(new ModelSpec("resnet18", 1, 48, Labels.count(), 0.2, 0.5), 1234)
                 .data(data, 100, List.of("blank"))
                 .line("Training: 3 epochs")
@@ -47,17 +47,17 @@ class TrainingCardTest {
     void aCardTrainedOnValidationSaysItsFiguresAreNotHeldOutAndThatTheLastEpochIsKept() throws Exception {
         double[] f1 = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7};
         EpochMetrics last = new EpochMetrics(5, "train", 1e-3, 1, 0.5, 0.4, 1, 0.7, 0.6, f1, 100, 60);
-        TrainingCard card = new TrainingCard(dir).heldOut(true);
+        TrainingCard card = new TrainingCard(dir, true).heldOut();
         String md = Files.readString(card.best(last, false).write(null, "r3", card.keptParameters() + "."));
         assertTrue(md.contains("- Trained on train + validation (`train.includeValidation`)"), md);
         assertTrue(md.contains("- Validation, trained on (epoch 5): accuracy 0.7000, macro-F1 0.6000"), md);
         assertTrue(md.contains("Files: the last epoch."), md);
-        assertEquals("best by validation macro-F1", new TrainingCard(dir).heldOut(false).keptParameters());
+        assertEquals("best by validation macro-F1", new TrainingCard(dir, false).heldOut().keptParameters());
     }
 
     @Test
     void noBestEpochYetLeavesTheValidationLinesOut() throws Exception {
-        Path card = new TrainingCard(dir).best(null, true).write(null, "r2", "none.");
+        Path card = new TrainingCard(dir, false).best(null, true).write(null, "r2", "none.");
         assertTrue(Files.readString(card).lines().noneMatch(l -> l.contains("validation")));
     }
 }

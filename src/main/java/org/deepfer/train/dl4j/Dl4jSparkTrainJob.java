@@ -366,13 +366,13 @@ public final class Dl4jSparkTrainJob {
 
     private void writeReport(Path modelDir, ModelSpec spec, Dl4jCheckpoint.LoopState state, EpochMetrics best,
             int trainImages, FerModel model, int workers, TrainingRun.Data data) {
-        TrainingCard card = new TrainingCard(modelDir);
+        TrainingCard card = new TrainingCard(modelDir, train.includeValidation());
         card.architecture(spec, model.trainableParameterCount())
                 .line("Engine: `dl4j-spark`: Deeplearning4j 1.0.0-M2 data-parallel training on Spark (" + workers
                         + " workers, parameter averaging every " + AVERAGING_FREQUENCY + " minibatches), parameters"
                         + " copied into the DJL baseline for every later job")
                 .data(data, trainImages, train.excludeFindings())
-                .heldOut(train.includeValidation())
+                .heldOut()
                 .line("Training: " + state.epochsDone() + " epochs, " + train.optimizer() + " lr " + train.learningRate()
                         + " (" + train.schedule() + ", stepped per epoch), batch " + train.batchSize()
                         + " per worker, weight decay " + train.weightDecay() + ", class weights " + train.classWeights()
