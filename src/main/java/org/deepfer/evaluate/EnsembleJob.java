@@ -78,7 +78,8 @@ public final class EnsembleJob {
                         + b.classNames() + ", " + bundles.get(0).dir() + " has " + classes);
             }
         }
-        String split = options.split() != null ? options.split() : EvaluateJob.defaultSplit(warehouse);
+        String split = options.split() != null ? options.split()
+                : warehouse.judgedSplit(warehouse.versionOrLatest(Warehouse.FACES, options.version()));
         FacePredictor.Settings settings = new FacePredictor.Settings(options.tta(), 1.0, options.batchSize());
         List<EvaluateJob.Scores> evaluated = new ArrayList<>();
         List<EvaluateJob.Scores> validation = new ArrayList<>();

@@ -115,7 +115,8 @@ public final class EvaluateJob {
 
     public Result run() {
         ModelBundle bundle = ModelBundle.load(options.modelDir());
-        String split = options.split() != null ? options.split() : defaultSplit(warehouse);
+        long facesVersion = warehouse.versionOrLatest(Warehouse.FACES, options.version());
+        String split = options.split() != null ? options.split() : warehouse.judgedSplit(facesVersion);
         FacePredictor.Settings settings = new FacePredictor.Settings(options.tta(), 1.0, options.batchSize());
 
         PredictJob.Summary predicted = predict(warehouse, bundle, split, options.version(), settings);
@@ -123,7 +124,7 @@ public final class EvaluateJob {
         Subject subject = new Subject(bundle.modelId(), bundle.dir().toString(), bundle.spec().name(),
                 bundle.classNames());
         ModelCalibration calibration;
-        boolean fitted = split.equals(Splits.VALIDATION) || hasLabeled(warehouse, Splits.VALIDATION, options.version());
+        boolean fitted = split.equals(Splits.VALIDATION) || warehouse.hasLabeled(Splits.VALIDATION, facesVersion);
         if (fitted) {
             Scores validation = split.equals(Splits.VALIDATION) ? scores
                     : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, options.version(), settings),
@@ -147,12 +148,6 @@ public final class EvaluateJob {
         return result;
     }
 
-    static boolean hasLabeled(Warehouse warehouse, String split, Long version) {
-        long v = version != null ? version : warehouse.version(Warehouse.FACES);
-        return warehouse.spark().read().format("delta").option("versionAsOf", v).load(warehouse.path(Warehouse.FACES))
-                .filter(col("split").equalTo(split).and(col("label").isNotNull())).limit(1).count() > 0;
-    }
-
     /** A temperature fitted on {@code validation}, with what it changed there. */
     static ModelCalibration calibrate(Warehouse warehouse, Scores validation, long inputVersion, String tta,
             List<String> classes) {
@@ -174,13 +169,6 @@ public final class EvaluateJob {
      * @param backbone the architecture (for an ensemble, {@code ensemble})
      */
     public record Subject(String id, String dir, String backbone, List<String> classNames) {}
-
-    /** Test when the table holds labeled test faces (held out from every choice), else validation. */
-    static String defaultSplit(Warehouse warehouse) {
-        long labeledTest = warehouse.read(Warehouse.FACES)
-                .filter(col("split").equalTo(Splits.TEST).and(col("label").isNotNull())).limit(1).count();
-        return labeledTest > 0 ? Splits.TEST : Splits.VALIDATION;
-    }
 
     static PredictJob.Summary predict(Warehouse warehouse, ModelBundle bundle, String split, Long version,
             FacePredictor.Settings settings) {

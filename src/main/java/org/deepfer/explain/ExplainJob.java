@@ -87,9 +87,7 @@ public final class ExplainJob {
             split = "chosen";
             faces = faces.filter(col("id").isin(options.ids().toArray()));
         } else {
-            split = options.split() != null ? options.split()
-                    : faces.filter(col("split").equalTo(Splits.TEST).and(col("label").isNotNull())).limit(1).count() > 0
-                            ? Splits.TEST : Splits.VALIDATION;
+            split = options.split() != null ? options.split() : warehouse.judgedSplit(version);
             faces = faces.filter(col("split").equalTo(split).and(col("label").isNotNull()));
         }
         List<Face> loaded = new ArrayList<>();

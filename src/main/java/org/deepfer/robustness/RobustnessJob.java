@@ -121,9 +121,7 @@ public final class RobustnessJob {
         ModelBundle bundle = ModelBundle.load(options.modelDir());
         long version = warehouse.versionOrLatest(Warehouse.FACES, options.version());
         Dataset<Row> faces = warehouse.readAt(Warehouse.FACES, version).filter(col("label").isNotNull());
-        String split = options.split() != null ? options.split()
-                : faces.filter(col("split").equalTo(Splits.TEST)).limit(1).count() > 0 ? Splits.TEST
-                        : Splits.VALIDATION;
+        String split = options.split() != null ? options.split() : warehouse.judgedSplit(version);
         faces = faces.filter(col("split").equalTo(split)).select("id", "label", "width", "height", "pixels");
         if (options.maxFaces() > 0) {
             faces = faces.orderBy("id").limit(options.maxFaces());

@@ -1,5 +1,7 @@
 package org.deepfer.tables;
 
+import static org.apache.spark.sql.functions.col;
+
 import org.apache.spark.sql.delta.DeltaLog;
 import scala.Option;
 import java.io.IOException;
@@ -105,6 +107,20 @@ public final class Warehouse {
                     + " (" + path(table) + ")");
         }
         return version;
+    }
+
+    /** Whether version {@code facesVersion} of the faces table holds a labeled face in {@code split}. */
+    public boolean hasLabeled(String split, long facesVersion) {
+        return spark.read().format("delta").option("versionAsOf", facesVersion).load(path(FACES))
+                .filter(col("split").equalTo(split).and(col("label").isNotNull())).limit(1).count() > 0;
+    }
+
+    /**
+     * The split a model is judged on when none is named: test where version {@code facesVersion} of
+     * the faces table holds labeled test faces (held out from every choice), else validation.
+     */
+    public String judgedSplit(long facesVersion) {
+        return hasLabeled(Splits.TEST, facesVersion) ? Splits.TEST : Splits.VALIDATION;
     }
 
     /** The latest version of {@code table}, from the transaction log alone (no Spark job). */

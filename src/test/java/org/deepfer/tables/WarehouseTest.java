@@ -1,6 +1,7 @@
 package org.deepfer.tables;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,5 +46,20 @@ class WarehouseTest {
         JsonNode provenance = new ObjectMapper().readTree(warehouse.run().dir().resolve("provenance.json").toFile());
         assertEquals(0, provenance.path("tablesRead").path("t").asLong(-1), "the version read last: " + provenance);
         assertEquals(1, provenance.path("tablesWritten").path("t").asLong(-1), provenance.toString());
+    }
+
+    @Test
+    void theJudgedSplitIsTestOnlyWhereThatVersionHoldsLabeledTestFaces() {
+        Warehouse warehouse = TestSpark.warehouse(TestSpark.config(root), "judged");
+        StructType faces = new StructType().add("split", DataTypes.StringType).add("label", DataTypes.IntegerType);
+        warehouse.append(Warehouse.FACES, List.of(RowFactory.create("validation", 3), RowFactory.create("test", null)),
+                faces);
+        warehouse.append(Warehouse.FACES, List.of(RowFactory.create("test", 4)), faces);
+
+        assertFalse(warehouse.hasLabeled(Splits.TEST, 0), "version 0's only test face has no label");
+        assertTrue(warehouse.hasLabeled(Splits.VALIDATION, 0));
+        assertFalse(warehouse.hasLabeled(Splits.TRAIN, 1));
+        assertEquals(Splits.VALIDATION, warehouse.judgedSplit(0));
+        assertEquals(Splits.TEST, warehouse.judgedSplit(1));
     }
 }
