@@ -78,20 +78,20 @@ public final class EnsembleJob {
                         + b.classNames() + ", " + bundles.get(0).dir() + " has " + classes);
             }
         }
-        String split = options.split() != null ? options.split()
-                : warehouse.judgedSplit(warehouse.versionOrLatest(Warehouse.FACES, options.version()));
+        long facesVersion = warehouse.versionOrLatest(Warehouse.FACES, options.version());
+        String split = options.split() != null ? options.split() : warehouse.judgedSplit(facesVersion);
         FacePredictor.Settings settings = new FacePredictor.Settings(options.tta(), 1.0, options.batchSize());
         List<EvaluateJob.Scores> evaluated = new ArrayList<>();
         List<EvaluateJob.Scores> validation = new ArrayList<>();
         long inputVersion = -1;
         for (ModelBundle b : bundles) {
-            PredictJob.Summary s = EvaluateJob.predict(warehouse, b, split, options.version(), settings);
+            PredictJob.Summary s = EvaluateJob.predict(warehouse, b, split, facesVersion, settings);
             inputVersion = s.inputVersion();
             EvaluateJob.Scores scores = EvaluateJob.Scores.of(warehouse, s, split, classes);
             evaluated.add(scores);
             validation.add(split.equals(Splits.VALIDATION) ? scores
                     : EvaluateJob.Scores.of(warehouse, EvaluateJob.predict(warehouse, b, Splits.VALIDATION,
-                            options.version(), settings), Splits.VALIDATION, classes));
+                            facesVersion, settings), Splits.VALIDATION, classes));
         }
         double[] weights = options.weighting() == Weighting.FITTED ? fitWeights(validation) : equalWeights(bundles.size());
 

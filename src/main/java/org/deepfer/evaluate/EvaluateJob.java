@@ -119,7 +119,7 @@ public final class EvaluateJob {
         String split = options.split() != null ? options.split() : warehouse.judgedSplit(facesVersion);
         FacePredictor.Settings settings = new FacePredictor.Settings(options.tta(), 1.0, options.batchSize());
 
-        PredictJob.Summary predicted = predict(warehouse, bundle, split, options.version(), settings);
+        PredictJob.Summary predicted = predict(warehouse, bundle, split, facesVersion, settings);
         Scores scores = Scores.of(warehouse, predicted, split, bundle.classNames());
         Subject subject = new Subject(bundle.modelId(), bundle.dir().toString(), bundle.spec().name(),
                 bundle.classNames());
@@ -127,7 +127,7 @@ public final class EvaluateJob {
         boolean fitted = split.equals(Splits.VALIDATION) || warehouse.hasLabeled(Splits.VALIDATION, facesVersion);
         if (fitted) {
             Scores validation = split.equals(Splits.VALIDATION) ? scores
-                    : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, options.version(), settings),
+                    : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, facesVersion, settings),
                             Splits.VALIDATION, bundle.classNames());
             calibration = calibrate(warehouse, validation, predicted.inputVersion(), options.tta().label(),
                     bundle.classNames());

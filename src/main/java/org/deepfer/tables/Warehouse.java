@@ -85,6 +85,10 @@ public final class Warehouse {
     /** The table at {@code version}, which {@link #versionOrLatest} checked; it goes into provenance. */
     public Dataset<Row> readAt(String table, long version) {
         run.readTable(table, version);
+        return deltaAt(table, version);
+    }
+
+    private Dataset<Row> deltaAt(String table, long version) {
         return spark.read().format("delta").option("versionAsOf", version).load(path(table));
     }
 
@@ -109,9 +113,12 @@ public final class Warehouse {
         return version;
     }
 
-    /** Whether version {@code facesVersion} of the faces table holds a labeled face in {@code split}. */
+    /**
+     * Whether version {@code facesVersion} of the faces table holds a labeled face in {@code split}
+     * (a probe, not recorded as a read: the job's own read of the faces is).
+     */
     public boolean hasLabeled(String split, long facesVersion) {
-        return spark.read().format("delta").option("versionAsOf", facesVersion).load(path(FACES))
+        return deltaAt(FACES, facesVersion)
                 .filter(col("split").equalTo(split).and(col("label").isNotNull())).limit(1).count() > 0;
     }
 
