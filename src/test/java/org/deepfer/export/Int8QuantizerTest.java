@@ -56,18 +56,19 @@ class Int8QuantizerTest {
      */
     @ParameterizedTest(name = "{0} width {1}, {2}")
     @CsvSource(textBlock = """
-            baseline, 0.5,  min-max
-            resnet18, 0.25, min-max
-            resnet18, 0.25, percentile
-            vgg-fer, 0.25, min-max
-            mobilenetv2, 1.0, min-max
-            efficientnet-b0, 1.0, min-max
+            baseline,        0.5,  min-max,    320, 0.003, 4, 0
+            resnet18,        0.25, min-max,    320, 0.003, 4, 0
+            resnet18,        0.25, percentile, 320, 0.003, 4, 0
+            vgg-fer,         0.25, min-max,    320, 0.003, 4, 0
+            mobilenetv2,     1.0,  min-max,    960, 0.002, 6, 1
+            efficientnet-b0, 1.0,  min-max,    320, 0.002, 8, 1
             """)
     void int8OfATrainedModelAgreesWithFp32OnFacesItWasNotCalibratedOn(String name, double width, String method,
-            @TempDir Path root) throws Exception {
+            int trainingFaces, double learningRate, int epochs, int warmupEpochs, @TempDir Path root)
+            throws Exception {
         Int8Quantizer.Settings settings = Int8Quantizer.Settings.defaults()
                 .withRanges(Int8Quantizer.RangeMethod.parse(method), Int8Quantizer.DEFAULT_PERCENTILE);
-        ModelBundle bundle = trainOnPlantedFaces(name, width, root);
+        ModelBundle bundle = trainOnPlantedFaces(name, width, new Recipe(trainingFaces, learningRate, epochs, warmupEpochs), root);
         List<byte[]> calibration = plantedFaces(FACES, 1).faces();
         ExportedModel fp32;
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -100,13 +101,24 @@ class Int8QuantizerTest {
         assertTrue(int8Accuracy >= fp32Accuracy - 0.1, "int8 accuracy " + int8Accuracy + " against " + fp32Accuracy);
     }
 
-    /** {@code name} at {@code width} trained for a few epochs on the planted task. */
-    private static ModelBundle trainOnPlantedFaces(String name, double width, Path root) {
+    /**
+     * How a model is trained on the planted task. The depthwise nets learn it less surely from scratch:
+     * EfficientNet-B0 once diverged (NaN loss in epoch 3) at 0.003 without warm-up on a CI machine where
+     * it had trained on others, and MobileNetV2 (2.2M parameters) fits 320 faces while reaching only
+     * 0.78-0.89 on new ones. They get a gentler rate, a warm-up epoch, more epochs and, for MobileNetV2,
+     * more faces, so the test does not hinge on the CPU's rounding.
+     */
+    private record Recipe(int trainingFaces, double learningRate, int epochs, int warmupEpochs) {}
+
+    /** {@code name} at {@code width} trained by {@code recipe} on the planted task. */
+    private static ModelBundle trainOnPlantedFaces(String name, double width, Recipe recipe, Path root) {
         DeepFerConfig config = TestSpark.config(root, "train.backbone=" + name, "train.width=" + width,
-                "train.epochs=4", "train.batchSize=32", "train.learningRate=0.003", "train.augment=false",
-                "train.warmupEpochs=0", "train.dropout=0.1", "train.earlyStoppingPatience=0", "train.threads=2");
-        TrainingRun.Data data = new TrainingRun.Data(plantedFaces(320, 5).arrays(), plantedFaces(64, 6).arrays(),
-                new AugmentJob.Normalization(100 / 255.0, 40 / 255.0, 320, 0, "train", 48), null, 0, "planted");
+                "train.epochs=" + recipe.epochs(), "train.batchSize=32", "train.learningRate=" + recipe.learningRate(),
+                "train.augment=false", "train.warmupEpochs=" + recipe.warmupEpochs(), "train.dropout=0.1",
+                "train.earlyStoppingPatience=0", "train.threads=2");
+        int faces = recipe.trainingFaces();
+        TrainingRun.Data data = new TrainingRun.Data(plantedFaces(faces, 5).arrays(), plantedFaces(64, 6).arrays(),
+                new AugmentJob.Normalization(100 / 255.0, 40 / 255.0, faces, 0, "train", 48), null, 0, "planted");
         TrainingRun.Result result = new TrainingRun(config, data, root.resolve("models/" + name), false, "test", null)
                 .run();
         return ModelBundle.load(result.modelDir());
