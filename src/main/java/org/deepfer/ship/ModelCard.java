@@ -124,10 +124,10 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
         for (JsonNode e : history) {
             seconds += e.path("seconds").asDouble();
         }
-        md.append(String.format(Locale.ROOT, "- Recipe: %d epochs (%.1f hours on 2 CPU cores), %s lr %s weight decay %s,"
+        md.append(String.format(Locale.ROOT, "- Recipe: %d epochs (%.1f hours on 2 CPU cores), %s,"
                 + " %s schedule with %d warm-up epoch(s), batch %d, loss %s, label smoothing %s, mixup %s, CutMix %s,"
-                + " dropout %s, class weights %s, sampler %s, seed %d.%n", epochs, seconds / 3600, t.optimizer(),
-                trimmed(t.learningRate()), trimmed(t.weightDecay()), t.schedule(), t.warmupEpochs(), t.batchSize(),
+                + " dropout %s, class weights %s, sampler %s, seed %d.%n", epochs, seconds / 3600, optimizer(t),
+                t.schedule(), t.warmupEpochs(), t.batchSize(),
                 t.loss(), trimmed(t.labelSmoothing()), trimmed(t.mixupAlpha()), trimmed(t.cutmixProbability()),
                 trimmed(t.dropout()), t.classWeights(), t.sampler(), config.seed()));
         DeepFerConfig.AugmentPolicy a = config.augment().policy();
@@ -221,6 +221,17 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
             case "TRAINING_CARD.md" -> "the card training wrote";
             case "fixture.json" -> "recorded predictions on the fixture faces";
             default -> file.startsWith(Fixture.DIR + "/") ? "fixture face" : "";
+        };
+    }
+
+    /** The optimizer as a reader of papers would name it, with what its weight decay means under it. */
+    static String optimizer(DeepFerConfig.Train t) {
+        return switch (t.optimizer()) {
+            case "sgd" -> String.format(Locale.ROOT, "SGD with Nesterov momentum %s, lr %s, L2 weight decay %s",
+                    trimmed(t.momentum()), trimmed(t.learningRate()), trimmed(t.weightDecay()));
+            case "adamw" -> String.format(Locale.ROOT, "AdamW lr %s, decoupled weight decay %s",
+                    trimmed(t.learningRate()), trimmed(t.weightDecay()));
+            default -> t.optimizer() + " lr " + trimmed(t.learningRate()) + " weight decay " + trimmed(t.weightDecay());
         };
     }
 
