@@ -15,6 +15,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=jobs/lib/build.sh
 source "$HERE/jobs/lib/build.sh"
+# shellcheck source=jobs/lib/onednn.sh
+source "$HERE/jobs/lib/onednn.sh"
 # Where commands given no --model look for the shipped models/default (after the working directory).
 export DEEPFER_HOME="${DEEPFER_HOME:-$HERE}"
 MAIN_CLASS=org.deepfer.cli.DeepFer
@@ -65,8 +67,14 @@ while [[ $# -gt 0 ]]; do
 done
 
 deepfer_build "$HERE" spark-submit.sh
+deepfer_onednn spark-submit.sh
 JAR="$BUILD/deepfer.jar"
 LIB="$BUILD/lib"
+
+if [[ -n "${ONEDNN_MAX_CPU_ISA:-}" ]]; then
+  # Executors elsewhere start PyTorch too: give them the same cap.
+  spark_args+=(--conf "spark.executorEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA")
+fi
 
 if ! $has_executor_opts; then
   # Executors on a cluster need the same Java 17 opens as the driver.

@@ -16,6 +16,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/build.sh
 source "$HERE/jobs/lib/build.sh"
+# shellcheck source=lib/onednn.sh
+source "$HERE/jobs/lib/onednn.sh"
 
 usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
@@ -169,6 +171,8 @@ do_start() {
     echo "cluster.sh: port $port on 127.0.0.1 is in use; pick another with --port" >&2; exit 1
   fi
   deepfer_build "$HERE" cluster.sh
+  # Exported, so the workers and the executors they start inherit the cap.
+  deepfer_onednn cluster.sh
   rm -f "$DIR"/*.pid "$DIR"/*.log "$STATE"
   mkdir -p "$SPARK_HOME_DIR" "$DIR/local"
   touch "$SPARK_HOME_DIR/RELEASE"
