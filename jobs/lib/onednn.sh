@@ -18,7 +18,10 @@ deepfer_onednn() {
     | cksum | cut -d' ' -f1)
   verdict="$cache/onednn-probe-$key"
   if [[ ! -s "$verdict" ]]; then
-    mkdir -p "$cache"
+    if ! mkdir -p "$cache" 2>/dev/null || ! [[ -w "$cache" ]]; then
+      echo "$who: cannot write $cache for the oneDNN probe's verdict; going on without the probe" >&2
+      return 0
+    fi
     local probe=(java -Dai.djl.offline=true -cp "$BUILD/deepfer.jar:$BUILD/lib/*" org.deepfer.train.OneDnnProbe)
     local rc=0 line
     line=$(DJL_OFFLINE=true "${probe[@]}" 2>/dev/null | tail -1) || rc=$?
