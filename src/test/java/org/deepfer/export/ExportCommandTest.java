@@ -116,8 +116,10 @@ class ExportCommandTest {
         OnnxSidecar s = Reports.readJson(modelDir.resolve("model.int8.onnx.json"), OnnxSidecar.class);
         assertNull(fp32.quantization());
         OnnxSidecar.Quantization q = s.quantization();
-        // By default the one layer whose quantization alone disturbs the outputs most stays float.
-        assertTrue(q.ranges().matches("min-max; float layers Conv_\\d+"), q.ranges());
+        // By default the one layer whose quantization alone disturbs the outputs most stays float: a
+        // convolution or the head's Gemm, whichever this random network's rounding favours (it changed
+        // with oneDNN's instruction set).
+        assertTrue(q.ranges().matches("min-max; float layers (Conv|Gemm)_\\d+"), q.ranges());
         assertTrue(o.out().contains("int8 sensitivity: one layer quantized at a time, on 16 calibration faces"),
                 o.out());
         assertEquals(16, q.calibrationFaces());
