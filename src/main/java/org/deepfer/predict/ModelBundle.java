@@ -24,6 +24,7 @@ import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.run.Reports;
+import org.deepfer.train.OneDnnProbe;
 import org.deepfer.train.model.FerModel;
 import org.deepfer.train.model.ModelSpec;
 import org.deepfer.train.model.Models;
@@ -92,6 +93,7 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
      * @throws IllegalArgumentException when the parameters do not fit the model config.yaml describes
      */
     public FerModel loadModel(NDManager manager) {
+        OneDnnProbe.checkOnce();
         FerModel model = Models.build(spec);
         model.block().initialize(manager, DataType.FLOAT32, spec.inputShape(1));
         Map<String, Shape> expected = new LinkedHashMap<>();

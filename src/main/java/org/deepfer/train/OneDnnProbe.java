@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Checks that PyTorch's CPU convolutions compute what they should on this machine, against a plain
@@ -33,7 +35,27 @@ public final class OneDnnProbe {
     /** Seen: 2e-6 where the kernels are right, 1.4-2.8 where they are wrong. */
     static final double TOLERANCE = 1e-3;
 
+    private static final Logger LOG = LogManager.getLogger(OneDnnProbe.class);
+    private static Result checked;
+
     private OneDnnProbe() {}
+
+    /**
+     * Runs the probe the first time a JVM builds a model (about 0.1 s) and warns, naming the fix, when
+     * the convolutions are wrong: the safety net for JVMs not started by {@code spark-submit.sh}.
+     */
+    public static synchronized Result checkOnce() {
+        if (checked == null) {
+            checked = run();
+            if (!checked.exact()) {
+                LOG.warn("PyTorch's convolutions are wrong on this machine ({}): models with layers whose input"
+                        + " channels are not a multiple of 16 (models/fast, mobilenetv2, efficientnet-*) get wrong"
+                        + " outputs and gradients through DJL. Start the JVM with ONEDNN_MAX_CPU_ISA=SSE41, as"
+                        + " spark-submit.sh does after its own check.", checked);
+            }
+        }
+        return checked;
+    }
 
     /** The largest error of the checked convolutions and the shape it was met at. */
     public record Result(double maxError, String worstShape) {

@@ -131,6 +131,7 @@ public final class TrainingRun {
 
         ModelSpec spec = new ModelSpec(train.backbone(), train.inputChannels(), train.inputSize(), Labels.count(),
                 train.dropout(), train.width());
+        OneDnnProbe.checkOnce();
         FerModel ferModel = Models.build(spec);
         Device device = device();
         LOG.info("[train] {} on {} ({} epochs, batch {}, {})", spec.name(), device, train.totalEpochs(),
