@@ -38,11 +38,11 @@ deepfer_onednn() {
   fi
   local isa rest
   read -r isa rest < "$verdict"
-  rest="${rest#*) }"   # the probe's finding without its "oneDNN convolutions (ONEDNN_MAX_CPU_ISA=unset)"
   case "$isa" in
     SSE41)
       export ONEDNN_MAX_CPU_ISA=SSE41
-      echo "$who: ONEDNN_MAX_CPU_ISA=SSE41, as PyTorch's convolutions are wrong on this CPU without it ($rest; $verdict)" >&2 ;;
+      echo "$who: ONEDNN_MAX_CPU_ISA=SSE41, as PyTorch's convolutions are wrong on this CPU without it" \
+        "($rest; $verdict)" >&2 ;;
     NONE)
       echo "$who: WARNING: PyTorch's convolutions are wrong on this CPU ($rest) and capping oneDNN did not help;" \
         "models whose layers have channel counts that are not multiples of 16 give wrong results with DJL here" \

@@ -108,7 +108,8 @@ final class Mixing {
         }
     }
 
-    private static double gaussian(SplittableRandom rnd) {
+    /** A standard normal draw (Box-Muller): SplittableRandom has no nextGaussian on Java 17. */
+    static double gaussian(SplittableRandom rnd) {
         double u1 = rnd.nextDouble();
         double u2 = rnd.nextDouble();
         return Math.sqrt(-2 * Math.log(Math.max(u1, 1e-300))) * Math.cos(2 * Math.PI * u2);

@@ -14,15 +14,16 @@ import org.apache.logging.log4j.Logger;
  * Java convolution.
  *
  * <p>oneDNN 3.7.1 (inside PyTorch 2.7.1) was seen computing batched 3x3 convolutions wrongly when the
- * input channels are not a multiple of its SIMD block (16 with AVX-512, 8 with AVX2): errors as large
- * as the outputs, on an AMD EPYC (Zen 5) virtual machine, while the same jars were exact on Intel
- * machines. Every model with such a layer (the 1.6 MB {@code models/fast} at width 0.45, MobileNetV2,
- * EfficientNet) then trains and predicts garbage there without any error. Capped at SSE4.1
+ * input channels span more than one SIMD block (16 floats with AVX-512, 8 with AVX2) without filling a
+ * whole number of them: errors as large as the outputs, on an AMD EPYC (Zen 5) virtual machine, while
+ * the same jars were exact on Intel machines. Every model with such a layer (the 1.6 MB
+ * {@code models/fast} at width 0.45, MobileNetV2, EfficientNet) then trains and predicts garbage there
+ * without any error. Capped at SSE4.1
  * ({@code ONEDNN_MAX_CPU_ISA=SSE41}, read once when the native library starts), oneDNN takes other
  * kernels, which are exact. {@code spark-submit.sh} runs this probe once per machine and build
  * ({@code jobs/lib/onednn.sh}) and sets the cap where it fails.
  *
- * <p>Exit code of {@link #main}: 0 exact, 3 wrong beyond {@link #TOLERANCE}.
+ * <p>{@link #main} prints the {@link Result}; exit code 0 exact, 3 wrong beyond {@link #TOLERANCE}.
  */
 public final class OneDnnProbe {
     /**
@@ -132,9 +133,7 @@ public final class OneDnnProbe {
     private static float[] gaussian(SplittableRandom random, int n, double std) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-            // Box-Muller: SplittableRandom has no nextGaussian on Java 17.
-            double u = 1 - random.nextDouble();
-            v[i] = (float) (std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
+            v[i] = (float) (std * Mixing.gaussian(random));
         }
         return v;
     }
@@ -149,9 +148,7 @@ public final class OneDnnProbe {
 
     public static void main(String[] args) {
         Result result = run();
-        String cap = System.getenv("ONEDNN_MAX_CPU_ISA");
-        System.out.println("oneDNN convolutions (ONEDNN_MAX_CPU_ISA=" + (cap == null ? "unset" : cap) + ") "
-                + result);
+        System.out.println(result);
         System.exit(result.exact() ? 0 : 3);
     }
 }
