@@ -50,6 +50,8 @@ import org.deepfer.train.optim.NesterovSgd;
 public final class TrainingRun {
     private static final Logger LOG = LogManager.getLogger(TrainingRun.class);
     static final String BEST_PARAMS = "model.params";
+    /** Steps with non-finite gradients in a row that end a run: one is an accident, this many a divergence. */
+    static final int MAX_SKIPPED_IN_A_ROW = 5;
 
     /**
      * What a run trains on: both splits decoded, the training split's normalization, class weights
@@ -241,6 +243,7 @@ public final class TrainingRun {
         int bestEpoch = state.bestEpoch();
         int sinceBest = state.epochsSinceBest();
         long budgetStart = System.nanoTime();
+        int skippedInARow = 0;
         for (int epoch = state.epochsDone(); epoch < train.totalEpochs(); epoch++) {
             boolean headPhase = train.transfer() && epoch < train.epochsHead();
             String phase = !train.transfer() ? "train" : headPhase ? "head" : "finetune";
@@ -257,6 +260,7 @@ public final class TrainingRun {
             int[] predicted = new int[order.length];
             int[] truth = new int[order.length];
             double rate = 0;
+            int skipped = 0;
             ProgressBar bar = new ProgressBar("epoch " + (epoch + 1) + "/" + train.totalEpochs() + " " + phase,
                     stepsPerEpoch);
             for (int s = 0; s < stepsPerEpoch; s++) {
@@ -295,14 +299,29 @@ public final class TrainingRun {
                         }
                     }
                     rate = schedule.at(step - phaseStart);
-                    optimizer.setLearningRate(rate);
-                    if (train.gradientClipNorm() > 0) {
-                        clipGradients(trainer, train.gradientClipNorm());
+                    double gradientNorm = optimizerStep(trainer, optimizer, rate, train.gradientClipNorm());
+                    if (Double.isFinite(gradientNorm)) {
+                        skippedInARow = 0;
+                    } else {
+                        skipped++;
+                        if (++skippedInARow >= MAX_SKIPPED_IN_A_ROW) {
+                            throw new IllegalStateException(String.format(Locale.ROOT,
+                                    "training diverged: gradients not finite for %d steps in a row, the last at "
+                                            + "epoch %d, step %d of %d (learning rate %.3g, %s); lower "
+                                            + "train.learningRate or raise train.warmupEpochs, then --resume %s",
+                                    skippedInARow, epoch + 1, s + 1, stepsPerEpoch, rate, train.backbone(),
+                                    modelDir));
+                        }
+                        LOG.warn(String.format(Locale.ROOT, "[train] epoch %d, step %d: gradient norm %s, step "
+                                + "skipped (weights and optimizer state unchanged)", epoch + 1, s + 1, gradientNorm));
                     }
-                    trainer.step();
                     step++;
                 }
                 bar.update(s + 1, lossSum / Math.max(1, to));
+            }
+            if (skipped > 0) {
+                LOG.warn("[train] epoch {}: {} of {} steps skipped for non-finite gradients", epoch + 1, skipped,
+                        stepsPerEpoch);
             }
             double trainSeconds = (System.nanoTime() - started) / 1e9;
             ClassificationMetrics trainMetrics = ClassificationMetrics.of(truth, predicted, Labels.count());
@@ -353,8 +372,24 @@ public final class TrainingRun {
     }
 
     /**
-     * Scales every gradient by {@code maxNorm / norm} when the global L2 norm of all gradients exceeds
-     * {@code maxNorm} (in place, before the optimizer reads them); returns the norm before clipping.
+     * One optimizer step at {@code rate}, the gradients clipped to {@code clipNorm} (0: not clipped),
+     * unless they are not finite: then the step is skipped, as mixed-precision trainers skip one that
+     * overflowed. A single inf or NaN would otherwise reach every weight through the optimizer's state
+     * and end the run. The gradients are dropped either way. Returns their global L2 norm, not finite
+     * when the step was skipped.
+     */
+    static double optimizerStep(Trainer trainer, FerOptimizer optimizer, double rate, double clipNorm) {
+        double norm = clipGradients(trainer, clipNorm);
+        // At rate 0 our optimizers leave weights and state alone and only clear the gradients.
+        optimizer.setLearningRate(Double.isFinite(norm) ? rate : 0);
+        trainer.step();
+        return norm;
+    }
+
+    /**
+     * Scales every gradient by {@code maxNorm / norm} when the global L2 norm of all gradients is finite
+     * and exceeds {@code maxNorm} (in place, before the optimizer reads them; {@code maxNorm} 0: never);
+     * returns the norm before clipping.
      */
     static double clipGradients(Trainer trainer, double maxNorm) {
         List<NDArray> gradients = new ArrayList<>();
@@ -373,7 +408,7 @@ public final class TrainingRun {
                 }
             }
             double norm = Math.sqrt(sumOfSquares);
-            if (norm > maxNorm) {
+            if (maxNorm > 0 && Double.isFinite(norm) && norm > maxNorm) {
                 float scale = (float) (maxNorm / norm);
                 for (NDArray g : gradients) {
                     g.muli(scale);
