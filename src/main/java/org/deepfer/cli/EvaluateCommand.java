@@ -65,7 +65,8 @@ final class EvaluateCommand extends ModelJobCommand {
         System.out.printf(Locale.ROOT, "  ECE / MCE        %.4f / %.4f at T=1%n",
                 e.calibration().expectedCalibrationError(), e.calibration().maximumCalibrationError());
         if (r.calibration() == null) {
-            System.out.println("  temperature      none (no validation faces to fit one, and the model has no calibration.json)");
+            System.out.println("  temperature      none (no held-out validation faces to fit one, and the model has no"
+                    + " calibration.json)");
         } else {
             System.out.printf(Locale.ROOT, "  temperature      %.3f (fitted on %s of faces v%d) -> ECE %.4f, NLL %.4f -> %.4f%n",
                     r.calibration().temperature(), r.calibration().split(), r.calibration().tableVersion(),

@@ -124,7 +124,9 @@ public final class EvaluateJob {
         Subject subject = new Subject(bundle.modelId(), bundle.dir().toString(), bundle.spec().name(),
                 bundle.classNames());
         ModelCalibration calibration;
-        boolean fitted = split.equals(Splits.VALIDATION) || warehouse.hasLabeled(Splits.VALIDATION, facesVersion);
+        boolean learnedValidation = bundle.trainedOnValidation();
+        boolean fitted = !learnedValidation
+                && (split.equals(Splits.VALIDATION) || warehouse.hasLabeled(Splits.VALIDATION, facesVersion));
         if (fitted) {
             Scores validation = split.equals(Splits.VALIDATION) ? scores
                     : Scores.of(warehouse, predict(warehouse, bundle, Splits.VALIDATION, facesVersion, settings),
@@ -132,10 +134,14 @@ public final class EvaluateJob {
             calibration = calibrate(warehouse, validation, predicted.inputVersion(), options.tta().label(),
                     bundle.classNames());
         } else {
-            // A table without a validation split (e.g. a folder given with --input): keep the
-            // model's own calibration, fitted where it was evaluated before.
+            // A table without a validation split (e.g. a folder given with --input), or a model that
+            // learned from validation (on faces it learned, a fitted temperature would come out too
+            // low): keep the model's own calibration, if any.
             calibration = ModelCalibration.read(bundle.dir()).orElse(null);
-            LOG.info("[evaluate] no labeled validation faces to calibrate on; using {}",
+            LOG.info("[evaluate] {}; using {}", learnedValidation
+                            ? "the model was trained on validation (train.includeValidation), so no temperature is"
+                                    + " fitted on it"
+                            : "no labeled validation faces to calibrate on",
                     calibration == null ? "temperature 1 (the model was never calibrated)"
                             : "the model's calibration.json (T=" + calibration.temperature() + ")");
         }
@@ -243,7 +249,7 @@ public final class EvaluateJob {
         report.put("evaluatedAt", Instant.now().toString());
         report.put("metrics", evaluation);
         report.put("calibration", calibration == null ? Map.of("temperature", 1.0, "note",
-                "not calibrated: no validation faces and no calibration.json") : calibration);
+                "not calibrated: no held-out validation faces and no calibration.json") : calibration);
         report.put("calibrated", Map.of(
                 "negativeLogLikelihood", calibrated.negativeLogLikelihood(),
                 "calibration", calibrated.calibration()));

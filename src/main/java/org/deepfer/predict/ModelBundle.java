@@ -80,6 +80,14 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
         return new ModelBundle(abs, abs.getFileName().toString(), spec, classes, norm);
     }
 
+    /**
+     * Whether training learned from the validation split too ({@code train.includeValidation}, a
+     * final fit): then validation can neither select nor calibrate this model.
+     */
+    public boolean trainedOnValidation() {
+        return org.deepfer.config.ConfigLoader.loadRecorded(dir.resolve(CONFIG)).train().includeValidation();
+    }
+
     /** The parameter file of the best epoch. */
     public Path paramsFile() {
         return dir.resolve(PARAMS);

@@ -90,6 +90,11 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                     + " log-likelihood %.4f → %.4f, ECE (15 bins) %.4f → %.4f (on the faces it was fitted on). The"
                     + " ONNX file has T = %.4f in its graph.%n%n", c.temperature(), c.rows(), c.split(), c.tta(),
                     c.nllBefore(), c.nllAfter(), c.eceBefore(), c.eceAfter(), fp32.temperature()));
+        } else if (fp32.temperature() != 1) {
+            md.append(String.format(Locale.ROOT, "No temperature fitted on this model's faces%s: T = %.4f was set at"
+                    + " export (`deepfer export --temperature`) and is in the ONNX file's graph.%n%n",
+                    t.includeValidation() ? " (it learned from validation, where one would be fitted)" : "",
+                    fp32.temperature()));
         } else {
             md.append("No temperature fitted (`calibration.json` is written by `deepfer evaluate`); T = 1.\n\n");
         }

@@ -131,6 +131,29 @@ class EvaluateJobTest {
     }
 
     @Test
+    void aModelTrainedOnValidationIsMeasuredThereButNotCalibratedThere() throws Exception {
+        // The same parameters, recorded as a final fit on train + validation.
+        Path finalFit = root.resolve("models/final-fit");
+        Files.createDirectories(finalFit);
+        for (String file : List.of("model.params", "classes.json", "normalization.json")) {
+            Files.copy(modelDir.resolve(file), finalFit.resolve(file));
+        }
+        String yaml = Files.readString(modelDir.resolve("config.yaml"));
+        assertTrue(yaml.contains("includeValidation: false"), "config.yaml records the flag");
+        Files.writeString(finalFit.resolve("config.yaml"),
+                yaml.replace("includeValidation: false", "includeValidation: true"));
+
+        EvaluateJob.Result r = new EvaluateJob(TestSpark.warehouse(config, "evaluate"),
+                new EvaluateJob.Options(finalFit, Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16)).run();
+        assertEquals(Splits.VALIDATION, r.split());
+        assertTrue(r.evaluation().samples() > 20, "validation is still measured: " + r.evaluation().samples());
+        assertEquals(null, r.calibration(), "a temperature fitted on faces the model learned");
+        assertTrue(ModelCalibration.read(finalFit).isEmpty(), "no calibration.json written");
+        assertEquals(r.evaluation().calibration().expectedCalibrationError(),
+                r.calibrated().calibration().expectedCalibrationError(), 1e-6, "reported at T = 1");
+    }
+
+    @Test
     void aFolderThatWasNeverIngestedIsEvaluatedAndItsBadFileReported() throws Exception {
         Path folder = root.resolve("unseen");
         java.util.SplittableRandom random = new java.util.SplittableRandom(5);
