@@ -85,7 +85,7 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
      * final fit): then validation can neither select nor calibrate this model.
      */
     public boolean trainedOnValidation() {
-        return org.deepfer.config.ConfigLoader.loadRecorded(dir.resolve(CONFIG)).train().includeValidation();
+        return ConfigLoader.loadRecorded(dir.resolve(CONFIG)).train().includeValidation();
     }
 
     /** The parameter file of the best epoch. */

@@ -373,7 +373,8 @@ public final class TrainingRun {
 
     /**
      * One optimizer step at {@code rate}, the gradients clipped to {@code clipNorm} (0: not clipped),
-     * unless they are not finite: then the step is skipped, as mixed-precision trainers skip one that
+     * unless their global norm is not finite (an inf or NaN among them, or squares beyond float's
+     * range): then the step is skipped, as mixed-precision trainers skip one that
      * overflowed. A single inf or NaN would otherwise reach every weight through the optimizer's state
      * and end the run. The gradients are dropped either way. Returns their global L2 norm, not finite
      * when the step was skipped.

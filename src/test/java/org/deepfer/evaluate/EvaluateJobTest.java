@@ -2,6 +2,7 @@ package org.deepfer.evaluate;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -147,7 +148,7 @@ class EvaluateJobTest {
                 new EvaluateJob.Options(finalFit, Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16)).run();
         assertEquals(Splits.VALIDATION, r.split());
         assertTrue(r.evaluation().samples() > 20, "validation is still measured: " + r.evaluation().samples());
-        assertEquals(null, r.calibration(), "a temperature fitted on faces the model learned");
+        assertNull(r.calibration(), "a temperature fitted on faces the model learned");
         assertTrue(ModelCalibration.read(finalFit).isEmpty(), "no calibration.json written");
         assertEquals(r.evaluation().calibration().expectedCalibrationError(),
                 r.calibrated().calibration().expectedCalibrationError(), 1e-6, "reported at T = 1");

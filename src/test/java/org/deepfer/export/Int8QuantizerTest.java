@@ -106,9 +106,10 @@ class Int8QuantizerTest {
      * How a model is trained on the planted task. The depthwise nets learn it less surely from scratch:
      * EfficientNet-B0 diverged on CI machines twice (NaN loss in epoch 3 at 0.003 without warm-up, in
      * epoch 4 at 0.002 with it), never on ours (AVX2, seeds 1-6 and 42-44, gradient norms at most 22),
-     * which is why training now skips a step whose gradients are not finite; and MobileNetV2 (2.2M parameters) fitted 320 faces while reaching only
-     * 0.78-0.89 on new ones (measured on a machine whose oneDNN computed its 24-, 40- and 80-channel
-     * convolutions wrongly, before the tests ran capped: see OneDnnProbe). They get a gentler rate, a
+     * which is why training now skips a step whose gradients are not finite; and MobileNetV2 (2.2M
+     * parameters) fitted 320 faces while reaching only 0.78-0.89 on new ones (measured on a machine
+     * whose oneDNN computed its 24-, 40- and 80-channel convolutions wrongly, before the tests ran
+     * capped: see OneDnnProbe). They get a gentler rate, a
      * warm-up epoch, more epochs and, for MobileNetV2, more faces, so the test does not hinge on the CPU.
      */
     private record Recipe(int trainingFaces, double learningRate, int epochs, int warmupEpochs) {}
