@@ -21,6 +21,8 @@ import org.deepfer.train.optim.AdamW;
 /**
  * Training throughput per model (bench/train_throughput.sh): forward, backward and an AdamW step
  * on random batches, with FLOPs per image and the achieved GFLOP/s (training ≈ 3× forward FLOPs).
+ * Each step also computes the global gradient norm, as {@link TrainingRun#optimizerStep} does on every
+ * training step; the last two columns are its time per step and its share of the whole step.
  *
  * <p>Arguments: {@code [batch] [steps] [model:channels:size[:width] ...]}; defaults cover every model at
  * its usual input.
@@ -37,8 +39,8 @@ public final class ThroughputBenchmark {
         Engine engine = Engine.getInstance();
         System.out.printf("engine %s %s, device %s, batch %d, %d timed steps after 2 warm-up steps%n",
                 engine.getEngineName(), engine.getVersion(), engine.defaultDevice(), batch, steps);
-        System.out.printf("%-16s %6s %12s %10s %10s %10s%n", "model", "input", "params", "MFLOP/img", "img/s",
-                "GFLOP/s");
+        System.out.printf("%-16s %6s %12s %10s %10s %10s %10s %8s%n", "model", "input", "params", "MFLOP/img",
+                "img/s", "GFLOP/s", "norm ms", "norm %");
         for (String m : models) {
             String[] parts = m.split(":");
             ModelSpec spec = new ModelSpec(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]), 7, 0.5,
@@ -60,9 +62,11 @@ public final class ThroughputBenchmark {
                 long flops = Flops.count(ferModel, spec);
                 FerLoss loss = new FerLoss(7, 0, false, 0, null);
                 long start = 0;
+                long normNanos = 0;
                 for (int s = 0; s < steps + 2; s++) {
                     if (s == 2) {
                         start = System.nanoTime();
+                        normNanos = 0;
                     }
                     try (NDManager m = trainer.getManager().newSubManager()) {
                         NDArray x = m.randomNormal(spec.inputShape(batch));
@@ -71,15 +75,22 @@ public final class ThroughputBenchmark {
                             NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
                             c.backward(loss.compute(logits, loss.targets(y)));
                         }
+                        long normStart = System.nanoTime();
+                        double norm = TrainingRun.clipGradients(trainer, 0);
+                        normNanos += System.nanoTime() - normStart;
+                        if (!Double.isFinite(norm)) {
+                            throw new IllegalStateException(spec.name() + ": gradient norm " + norm);
+                        }
                         trainer.step();
                     }
                 }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                double imagesPerSecond = (double) batch * steps / seconds;
-                System.out.printf("%-16s %6s %12d %10.1f %10.1f %10.2f%n",
+                long nanos = System.nanoTime() - start;
+                double imagesPerSecond = (double) batch * steps / (nanos / 1e9);
+                System.out.printf("%-16s %6s %12d %10.1f %10.1f %10.2f %10.2f %8.2f%n",
                         spec.width() == 1.0 ? spec.name() : spec.name() + "@" + spec.width(),
                         spec.inputChannels() + "x" + spec.inputSize(), ferModel.trainableParameterCount(), flops / 1e6,
-                        imagesPerSecond, 3.0 * flops * imagesPerSecond / 1e9);
+                        imagesPerSecond, 3.0 * flops * imagesPerSecond / 1e9, normNanos / 1e6 / steps,
+                        100.0 * normNanos / nanos);
             }
         }
     }
