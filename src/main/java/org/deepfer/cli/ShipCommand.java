@@ -42,6 +42,15 @@ final class ShipCommand implements Callable<Integer> {
     @Option(names = "--robustness", paramLabel = "FILE", description = "Its robustness.json for the card.")
     Path robustness;
 
+    @Option(names = "--twin-evaluation", paramLabel = "FILE",
+            description = {"For a final fit (train.includeValidation), which has no held-out figure of its own: a",
+                "final_eval.json of its twin, the same recipe trained with validation held out (repeatable). The",
+                "card leads with these and names the settings in which the twin differs."})
+    List<Path> twinEvaluations = new ArrayList<>();
+
+    @Option(names = "--twin-robustness", paramLabel = "FILE", description = "The twin's robustness.json for the card.")
+    Path twinRobustness;
+
     @Option(names = "--no-int8", description = "Leave model.int8.onnx out even when the model has one.")
     boolean noInt8;
 
@@ -64,7 +73,7 @@ final class ShipCommand implements Callable<Integer> {
         ModelShipper.Result r;
         try {
             r = new ModelShipper().ship(new ModelShipper.Options(model, target, heading, evaluations, robustness,
-                    !noInt8, (long) (maxMb * 1e6), replace));
+                    twinEvaluations, twinRobustness, !noInt8, (long) (maxMb * 1e6), replace));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("ship: " + e.getMessage(), e);
         }

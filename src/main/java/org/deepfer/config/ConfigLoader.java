@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -102,6 +104,25 @@ public final class ConfigLoader {
             return YAML.writeValueAsString(config);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise config", e);
+        }
+    }
+
+    /**
+     * Every setting of {@code config} under its dotted key ({@code train.learningRate}), in file
+     * order; a value is its YAML scalar as text, a list its JSON text.
+     */
+    public static Map<String, String> flatten(DeepFerConfig config) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        flatten(YAML.valueToTree(config), "", settings);
+        return settings;
+    }
+
+    private static void flatten(JsonNode node, String prefix, Map<String, String> settings) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(f -> flatten(f.getValue(), prefix + f.getKey() + ".", settings));
+        } else {
+            String key = prefix.substring(0, prefix.length() - 1);
+            settings.put(key, node.isValueNode() ? node.asText() : node.toString());
         }
     }
 

@@ -30,13 +30,15 @@ import org.deepfer.predict.ModelBundle;
  * @param calibration the fitted temperature, if any
  * @param evaluations final_eval.json reports of this model (e.g. plain and with flip TTA)
  * @param robustness its robustness.json, if given
+ * @param twin for a final fit, its held-out twin and the twin's reports, if given
  * @param trainingCard the model card training wrote, kept as an appendix
  * @param files the shipped files and their sizes in bytes
  * @param fixture the recorded fixture
  */
 record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig config, JsonNode history,
         OnnxSidecar fp32, Optional<OnnxSidecar> int8, Optional<ModelCalibration> calibration,
-        List<JsonNode> evaluations, Optional<JsonNode> robustness, Optional<String> trainingCard,
+        List<JsonNode> evaluations, Optional<JsonNode> robustness, Optional<ModelShipper.Twin> twin,
+        Optional<String> trainingCard,
         Map<String, Long> files, Fixture fixture) {
 
     String markdown(String title, Instant shippedAt) {
@@ -50,37 +52,19 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                 shippedAt.toString().substring(0, 10), source));
 
         md.append("## Results on FER2013 validation (PublicTest)\n\n");
-        if (evaluations.isEmpty()) {
+        if (t.includeValidation()) {
+            finalFitResults(md);
+        } else if (evaluations.isEmpty()) {
             md.append("Not evaluated when shipped: run `deepfer evaluate --model <dir> --split validation` and ship"
                     + " again with `--evaluation results/final_eval.json`.\n\n");
         } else {
-            md.append("| test-time augmentation | faces | accuracy | macro-F1 | weighted F1 | top-2 | macro ROC-AUC |"
-                    + " ECE (T=1) | ECE (T fitted) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            for (JsonNode e : evaluations) {
-                JsonNode m = e.path("metrics");
-                md.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n",
-                        e.path("tta").asText(), m.path("samples").asInt(), m.path("accuracy").asDouble(),
-                        m.path("macroAverage").path("f1").asDouble(), m.path("weightedAverage").path("f1").asDouble(),
-                        m.path("top2Accuracy").asDouble(), m.path("macroRocAuc").asDouble(),
-                        m.path("calibration").path("expectedCalibrationError").asDouble(),
-                        e.path("calibrated").path("calibration").path("expectedCalibrationError").asDouble()));
-            }
+            evaluationTable(md, evaluations);
             JsonNode first = evaluations.get(0);
-            md.append(String.format(Locale.ROOT, "%nFaces table version %d (`%s`), split `%s`. %s FER2013's"
-                    + " PrivateTest split was not used.%n%n", first.path("inputVersion").asLong(),
-                    first.path("inputTable").asText(), first.path("split").asText(), t.includeValidation()
-                            ? "**This model was trained on train + validation** (`train.includeValidation`), so"
-                                    + " these are figures on faces it learned from, not a held-out measure."
-                            : "Validation was used for model selection and the temperature fit, so these figures"
-                                    + " are optimistic for unseen data;"));
-            md.append("Per class (").append(first.path("tta").asText()).append("):\n\n");
-            md.append("| class | support | precision | recall | F1 |\n|---|---:|---:|---:|---:|\n");
-            for (JsonNode c : first.path("metrics").path("perClass")) {
-                md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.3f |%n", c.path("name").asText(),
-                        c.path("support").asInt(), c.path("precision").asDouble(), c.path("recall").asDouble(),
-                        c.path("f1").asDouble()));
-            }
-            md.append('\n');
+            md.append(String.format(Locale.ROOT, "%nFaces table version %d (`%s`), split `%s`. Validation was used"
+                    + " for model selection and the temperature fit, so these figures are optimistic for unseen data;"
+                    + " FER2013's PrivateTest split was not used.%n%n", first.path("inputVersion").asLong(),
+                    first.path("inputTable").asText(), first.path("split").asText()));
+            perClassTable(md, first, "");
         }
 
         md.append("## Calibration\n\n");
@@ -91,39 +75,36 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                     + " ONNX file has T = %.4f in its graph.%n%n", c.temperature(), c.rows(), c.split(), c.tta(),
                     c.nllBefore(), c.nllAfter(), c.eceBefore(), c.eceAfter(), fp32.temperature()));
         } else if (fp32.temperature() != 1) {
+            boolean twins = twin.stream().flatMap(tw -> tw.evaluations().stream())
+                    .anyMatch(e -> Math.abs(e.path("calibration").path("temperature").asDouble() - fp32.temperature())
+                            < 1e-9);
             md.append(String.format(Locale.ROOT, "No temperature fitted on this model's faces%s: T = %.4f was set at"
-                    + " export (`deepfer export --temperature`) and is in the ONNX file's graph.%n%n",
+                    + " export (`deepfer export --temperature`)%s and is in the ONNX file's graph.%n%n",
                     t.includeValidation() ? " (it learned from validation, where one would be fitted)" : "",
-                    fp32.temperature()));
+                    fp32.temperature(), twins ? ", the temperature fitted on its twin's held-out validation faces" : ""));
         } else {
             md.append("No temperature fitted (`calibration.json` is written by `deepfer evaluate`); T = 1.\n\n");
         }
 
         md.append("## Robustness\n\n");
-        if (robustness.isPresent()) {
-            JsonNode r = robustness.get();
-            JsonNode clean = r.path("clean");
-            md.append(String.format(Locale.ROOT, "On %,d %s faces: clean accuracy %.4f, mean over every perturbation"
-                    + " and severity %.4f. The five largest drops:%n%n", r.path("faces").asLong(), r.path("split")
-                    .asText(), clean.path("accuracy").asDouble(), r.path("meanPerturbedAccuracy").asDouble()));
-            List<JsonNode> perturbed = new ArrayList<>();
-            r.path("perturbed").forEach(perturbed::add);
-            perturbed.sort((a, b) -> Double.compare(b.path("accuracyDrop").asDouble(), a.path("accuracyDrop").asDouble()));
-            md.append("| perturbation | severity | level | accuracy | drop |\n|---|---:|---:|---:|---:|\n");
-            for (JsonNode p : perturbed.subList(0, Math.min(5, perturbed.size()))) {
-                md.append(String.format(Locale.ROOT, "| %s | %d | %s %s | %.4f | %.4f |%n", p.path("perturbation")
-                        .asText(), p.path("severity").asInt(), p.path("parameter").asText(),
-                        trimmed(p.path("level").asDouble()), p.path("accuracy").asDouble(),
-                        p.path("accuracyDrop").asDouble()));
+        Optional<JsonNode> twinRobustness = twin.flatMap(ModelShipper.Twin::robustness);
+        if (twinRobustness.isPresent()) {
+            md.append("Of the held-out twin `").append(twin.get().modelId()).append("`. ");
+            robustnessTable(md, twinRobustness.get());
+        } else if (robustness.isPresent()) {
+            if (t.includeValidation() && robustness.get().path("split").asText().equals("validation")) {
+                md.append("On validation faces this model learned from, so the clean accuracy and the drops are not"
+                        + " what unseen faces would show (ship with `--twin-robustness` for its twin's). ");
             }
-            md.append('\n');
+            robustnessTable(md, robustness.get());
         } else {
             md.append("Not measured when shipped: `deepfer robustness --model <dir>`.\n\n");
         }
 
         md.append("## Training\n\n");
-        md.append(String.format(Locale.ROOT, "- Data: FER2013 train (Training usage), ingested into the Delta table"
-                + " `faces`; audit findings %s left out.%n", t.excludeFindings()));
+        md.append(String.format(Locale.ROOT, "- Data: FER2013 %s, ingested into the Delta table `faces`; audit"
+                + " findings %s left out.%n", t.includeValidation() ? "train + validation (Training and PublicTest"
+                        + " usage)" : "train (Training usage)", t.excludeFindings()));
         int epochs = history.size();
         double seconds = 0;
         for (JsonNode e : history) {
@@ -206,6 +187,87 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
         trainingCard.ifPresent(card -> md.append("\n## Appendix: the card training wrote\n\n")
                 .append(card.replaceFirst("^# ", "### ").replace("\n# ", "\n### ")));
         return md.toString();
+    }
+
+    /**
+     * The results of a model that learned from validation: its twin's held-out figures when given,
+     * then its own on validation, labelled as faces it learned from.
+     */
+    private void finalFitResults(StringBuilder md) {
+        if (twin.isPresent() && !twin.get().evaluations().isEmpty()) {
+            ModelShipper.Twin tw = twin.get();
+            md.append(String.format(Locale.ROOT, "This model is a final fit on train + validation"
+                    + " (`train.includeValidation`), so no figure of its own is held out. Its estimate is its twin"
+                    + " `%s`: %s, scored on validation it never trained on:%n%n", tw.modelId(),
+                    tw.differences().isEmpty() ? "the same recipe with validation held out"
+                            : "the recipe with validation held out, which also differs in " + String.join("; ",
+                                    tw.differences().stream().map(d -> "`" + d + "`").toList())));
+            evaluationTable(md, tw.evaluations());
+            JsonNode first = tw.evaluations().get(0);
+            md.append(String.format(Locale.ROOT, "%nFaces table version %d (`%s`), split `%s`; the twin chose its"
+                    + " epoch on these faces, so they flatter it slightly. FER2013's PrivateTest split was not"
+                    + " used.%n%n", first.path("inputVersion").asLong(), first.path("inputTable").asText(),
+                    first.path("split").asText()));
+            perClassTable(md, first, "the twin, ");
+        } else {
+            md.append("**This model was trained on train + validation** (`train.includeValidation`), so no figure of"
+                    + " its own is held out: ship with `--twin-evaluation` (the final_eval.json of the same recipe"
+                    + " trained with validation held out) to give its estimate here.\n\n");
+        }
+        if (!evaluations.isEmpty()) {
+            md.append("This model on validation, which it learned from (a check that the fit took, not a measure of"
+                    + " accuracy):\n\n");
+            evaluationTable(md, evaluations);
+            md.append('\n');
+        }
+    }
+
+    /** One row per evaluation report: accuracy, F1, top-2, ROC-AUC and calibration error. */
+    private static void evaluationTable(StringBuilder md, List<JsonNode> reports) {
+        md.append("| test-time augmentation | faces | accuracy | macro-F1 | weighted F1 | top-2 | macro ROC-AUC |"
+                + " ECE (T=1) | ECE (T fitted) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (JsonNode e : reports) {
+            JsonNode m = e.path("metrics");
+            // Without a temperature (T = 1) the calibrated column would repeat the first.
+            boolean fitted = e.path("calibration").path("temperature").asDouble(1) != 1;
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %s |%n",
+                    e.path("tta").asText(), m.path("samples").asInt(), m.path("accuracy").asDouble(),
+                    m.path("macroAverage").path("f1").asDouble(), m.path("weightedAverage").path("f1").asDouble(),
+                    m.path("top2Accuracy").asDouble(), m.path("macroRocAuc").asDouble(),
+                    m.path("calibration").path("expectedCalibrationError").asDouble(), fitted
+                            ? String.format(Locale.ROOT, "%.4f", e.path("calibrated").path("calibration")
+                                    .path("expectedCalibrationError").asDouble())
+                            : "–"));
+        }
+    }
+
+    private static void perClassTable(StringBuilder md, JsonNode report, String whose) {
+        md.append("Per class (").append(whose).append(report.path("tta").asText()).append("):\n\n");
+        md.append("| class | support | precision | recall | F1 |\n|---|---:|---:|---:|---:|\n");
+        for (JsonNode c : report.path("metrics").path("perClass")) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.3f |%n", c.path("name").asText(),
+                    c.path("support").asInt(), c.path("precision").asDouble(), c.path("recall").asDouble(),
+                    c.path("f1").asDouble()));
+        }
+        md.append('\n');
+    }
+
+    private static void robustnessTable(StringBuilder md, JsonNode r) {
+        JsonNode clean = r.path("clean");
+        md.append(String.format(Locale.ROOT, "On %,d %s faces: clean accuracy %.4f, mean over every perturbation"
+                + " and severity %.4f. The five largest drops:%n%n", r.path("faces").asLong(), r.path("split")
+                .asText(), clean.path("accuracy").asDouble(), r.path("meanPerturbedAccuracy").asDouble()));
+        List<JsonNode> perturbed = new ArrayList<>();
+        r.path("perturbed").forEach(perturbed::add);
+        perturbed.sort((a, b) -> Double.compare(b.path("accuracyDrop").asDouble(), a.path("accuracyDrop").asDouble()));
+        md.append("| perturbation | severity | level | accuracy | drop |\n|---|---:|---:|---:|---:|\n");
+        for (JsonNode p : perturbed.subList(0, Math.min(5, perturbed.size()))) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s %s | %.4f | %.4f |%n", p.path("perturbation")
+                    .asText(), p.path("severity").asInt(), p.path("parameter").asText(),
+                    trimmed(p.path("level").asDouble()), p.path("accuracy").asDouble(),
+                    p.path("accuracyDrop").asDouble()));
+        }
+        md.append('\n');
     }
 
     /** What {@code file} of a shipped directory holds; {@code kept}: which epoch's parameters ("best" or "last"). */

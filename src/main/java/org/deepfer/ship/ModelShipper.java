@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.deepfer.config.ConfigLoader;
+import org.deepfer.config.DeepFerConfig;
 import org.deepfer.evaluate.ModelCalibration;
 import org.deepfer.export.ExportedModel;
 import org.deepfer.export.OnnxSidecar;
@@ -49,16 +50,31 @@ public final class ModelShipper {
      * @param title the model card's heading
      * @param evaluations final_eval.json reports of the source model to put in the card
      * @param robustness its robustness.json, or null
+     * @param twinEvaluations for a final fit ({@code train.includeValidation}), which has no held-out
+     *     figure of its own: final_eval.json reports of its twin, the same recipe with validation held out
+     * @param twinRobustness the twin's robustness.json, or null
      * @param withInt8 ship model.int8.onnx too when the source has it
      * @param maxBytes the size budget of the whole directory
      * @param replace whether an existing target may be replaced
      */
     public record Options(Path source, Path target, String title, List<Path> evaluations, Path robustness,
-            boolean withInt8, long maxBytes, boolean replace) {
+            List<Path> twinEvaluations, Path twinRobustness, boolean withInt8, long maxBytes, boolean replace) {
         public Options {
             evaluations = List.copyOf(evaluations);
+            twinEvaluations = List.copyOf(twinEvaluations);
         }
     }
+
+    /**
+     * The held-out twin of a final fit: its model directory and id, the model-shaping settings in
+     * which the two differ ({@code key: twin → shipped}), and its reports.
+     */
+    record Twin(Path dir, String modelId, List<String> differences, List<JsonNode> evaluations,
+            Optional<JsonNode> robustness) {}
+
+    /** Settings that do not shape the model: where it was written, how many threads trained it. */
+    private static final List<String> NOT_THE_RECIPE = List.of("train.includeValidation", "train.modelsDir",
+            "train.threads");
 
     /** What was shipped: the directory, its files and sizes, the fixture. */
     public record Result(Path target, Map<String, Long> files, long bytes, Fixture fixture) {}
@@ -87,6 +103,7 @@ public final class ModelShipper {
             evaluations.add(reportOf(e, source));
         }
         Optional<JsonNode> robustness = Optional.ofNullable(o.robustness()).map(r -> reportOf(r, source));
+        Optional<Twin> twin = twinOf(o, source);
         OnnxSidecar fp32 = Reports.readJson(source.dir().resolve("model.onnx.json"), OnnxSidecar.class);
         if (!fp32.onnxSha256().equals(sha256(source.dir().resolve("model.onnx")))) {
             throw new IllegalArgumentException(source.dir().resolve("model.onnx") + " is not the file its sidecar"
@@ -96,7 +113,7 @@ public final class ModelShipper {
         Result[] shipped = new Result[1];
         try {
             Checkpoint.replaceFolder(target, staging -> shipped[0] = assemble(o, source, staging, target, fp32,
-                    evaluations, robustness));
+                    evaluations, robustness, twin));
         } catch (RuntimeException e) {
             try {
                 Checkpoint.deleteTree(target.resolveSibling(target.getFileName() + ".tmp"));
@@ -110,7 +127,7 @@ public final class ModelShipper {
 
     /** Writes the shipped directory into the empty {@code staging} folder. */
     private static Result assemble(Options o, ModelBundle source, Path staging, Path target, OnnxSidecar fp32,
-            List<JsonNode> evaluations, Optional<JsonNode> robustness) throws IOException {
+            List<JsonNode> evaluations, Optional<JsonNode> robustness, Optional<Twin> twin) throws IOException {
         for (String file : REQUIRED) {
             Files.copy(source.dir().resolve(file), staging.resolve(file));
         }
@@ -139,7 +156,7 @@ public final class ModelShipper {
         Map<String, Long> files = sizes(staging);
         ModelCard card = new ModelCard(shipped, source.dir(), parameters,
                 ConfigLoader.loadRecorded(staging.resolve(ModelBundle.CONFIG)), history, fp32, int8,
-                ModelCalibration.read(staging), evaluations, robustness, trainingCard, files, fixture);
+                ModelCalibration.read(staging), evaluations, robustness, twin, trainingCard, files, fixture);
         Files.writeString(staging.resolve("MODEL_CARD.md"), card.markdown(o.title(), Instant.now()));
         files = sizes(staging);
         long bytes = files.values().stream().mapToLong(Long::longValue).sum();
@@ -157,21 +174,91 @@ public final class ModelShipper {
 
     /** {@code file} read as a JSON report, which must be about {@code model}. */
     private static JsonNode reportOf(Path file, ModelBundle model) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("report " + file + " does not exist");
-        }
-        JsonNode report;
-        try {
-            report = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("report " + file + " is not JSON: " + e.getMessage(), e);
-        }
-        String dir = report.path("modelDir").asText("");
-        if (dir.isEmpty() || !Path.of(dir).toAbsolutePath().normalize().equals(model.dir())) {
-            throw new IllegalArgumentException("report " + file + " is of the model " + (dir.isEmpty() ? "(none named)"
+        JsonNode report = readReport(file);
+        Path dir = modelDirOf(report);
+        if (dir == null || !dir.equals(model.dir())) {
+            throw new IllegalArgumentException("report " + file + " is of the model " + (dir == null ? "(none named)"
                     : dir) + ", not of " + model.dir());
         }
         return report;
+    }
+
+    /**
+     * The twin whose reports {@code o} names, checked: only a final fit has one; all its reports are
+     * of one model directory, which still exists, is not the shipped model and held validation out.
+     */
+    private static Optional<Twin> twinOf(Options o, ModelBundle source) {
+        if (o.twinEvaluations().isEmpty() && o.twinRobustness() == null) {
+            return Optional.empty();
+        }
+        DeepFerConfig shippedConfig = ConfigLoader.loadRecorded(source.dir().resolve(ModelBundle.CONFIG));
+        if (!shippedConfig.train().includeValidation()) {
+            throw new IllegalArgumentException(source.dir() + " held validation out, so its own --evaluation is its"
+                    + " held-out figure: a twin is for a final fit (train.includeValidation)");
+        }
+        List<Path> files = new ArrayList<>(o.twinEvaluations());
+        if (o.twinRobustness() != null) {
+            files.add(o.twinRobustness());
+        }
+        List<JsonNode> reports = new ArrayList<>();
+        Path twinDir = null;
+        for (Path file : files) {
+            JsonNode report = readReport(file);
+            Path dir = modelDirOf(report);
+            if (dir == null) {
+                throw new IllegalArgumentException("twin report " + file + " names no model (modelDir)");
+            }
+            if (dir.equals(source.dir())) {
+                throw new IllegalArgumentException("twin report " + file + " is of the shipped model itself; the twin"
+                        + " is the same recipe trained with validation held out");
+            }
+            if (twinDir != null && !dir.equals(twinDir)) {
+                throw new IllegalArgumentException("twin reports are of two models: " + twinDir + " and " + dir
+                        + " (" + file + ")");
+            }
+            twinDir = dir;
+            reports.add(report);
+        }
+        Path twinConfig = twinDir.resolve(ModelBundle.CONFIG);
+        if (!Files.isRegularFile(twinConfig)) {
+            throw new IllegalArgumentException("the twin " + twinDir + " has no " + ModelBundle.CONFIG
+                    + ": its recipe cannot be compared with the shipped model's");
+        }
+        DeepFerConfig twinRecipe = ConfigLoader.loadRecorded(twinConfig);
+        if (twinRecipe.train().includeValidation()) {
+            throw new IllegalArgumentException("the twin " + twinDir + " was trained on validation too"
+                    + " (train.includeValidation), so its figures are not held out");
+        }
+        List<String> differences = new ArrayList<>();
+        Map<String, String> shipped = ConfigLoader.flatten(shippedConfig);
+        ConfigLoader.flatten(twinRecipe).forEach((key, value) -> {
+            boolean shapesTheModel = key.equals("seed") || key.startsWith("image.") || key.startsWith("augment.")
+                    || key.startsWith("train.");
+            if (shapesTheModel && !NOT_THE_RECIPE.contains(key) && !value.equals(shipped.get(key))) {
+                differences.add(key + ": " + value + " → " + shipped.get(key));
+            }
+        });
+        int evaluations = o.twinEvaluations().size();
+        return Optional.of(new Twin(twinDir, twinDir.getFileName().toString(), differences,
+                reports.subList(0, evaluations), o.twinRobustness() == null ? Optional.empty()
+                        : Optional.of(reports.get(evaluations))));
+    }
+
+    private static JsonNode readReport(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("report " + file + " does not exist");
+        }
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("report " + file + " is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The model directory a report names, absolute; null when it names none. */
+    private static Path modelDirOf(JsonNode report) {
+        String dir = report.path("modelDir").asText("");
+        return dir.isEmpty() ? null : Path.of(dir).toAbsolutePath().normalize();
     }
 
     /** Every file under {@code dir} and its size, the fixture faces summed into one entry. */

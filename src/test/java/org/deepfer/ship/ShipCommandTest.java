@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.deepfer.evaluate.ModelCalibration;
 import org.deepfer.export.TestModels;
@@ -92,6 +93,113 @@ class ShipCommandTest {
         assertFalse(card.contains("Validation was used for model selection"), card);
         assertTrue(card.contains("- The parameters are the last epoch: validation was trained on"), card);
         assertTrue(o.out().contains("fixture: 14 faces recorded"), o.out());
+    }
+
+    @Test
+    void aFinalFitsCardLeadsWithItsHeldOutTwinAndNamesWhereTheTwinDiffers() throws Exception {
+        Path twin = finalFitWithTwin(41);
+        // The final fit carries its twin's temperature, set at export: it has no calibration.json of its own.
+        Files.delete(model.resolve(ModelCalibration.FILE));
+        assertEquals(0, run("export", "--model", model.toString(), "--temperature", "1.25", "--verify-faces", "2",
+                "--threads", "1", "--set", "paths.results=" + root.resolve("results")).code());
+        Path own = evaluation("own_eval.json", model, "none", 0.81234, 1.0);
+        Path twinEval = evaluation("twin_eval.json", twin, "tencrop", 0.66789, 1.25);
+        Path robustness = root.resolve("robustness.json");
+        Reports.writeJson(null, robustness, Map.of("modelDir", model.toString(), "faces", 100, "split", "validation",
+                "clean", Map.of("accuracy", 0.81), "meanPerturbedAccuracy", 0.62, "perturbed", List.of(Map.of(
+                        "perturbation", "blur", "severity", 3, "parameter", "sigma", "level", 2.25, "accuracy", 0.21,
+                        "accuracyDrop", 0.6))));
+
+        Outcome o = run("ship", "--model", model.toString(), "--to", target.toString(), "--evaluation", own.toString(),
+                "--twin-evaluation", twinEval.toString(), "--robustness", robustness.toString());
+
+        assertEquals(0, o.code(), o.err());
+        String card = Files.readString(target.resolve("MODEL_CARD.md"));
+        String results = card.substring(card.indexOf("## Results"), card.indexOf("## Calibration"));
+        assertTrue(results.contains("Its estimate is its twin `twin-run`: the recipe with validation held out, which"
+                + " also differs in `seed: 41 → 42`, scored on validation it never trained on"), results);
+        assertTrue(results.indexOf("| tencrop | 100 | 0.6679 |") < results.indexOf("| none | 100 | 0.8123 |"), results);
+        assertTrue(results.contains("| tencrop | 100 | 0.6679 | 0.5000 | 0.0000 | 0.0000 | 0.0000 | 0.1000 | 0.0500 |"),
+                results);
+        assertTrue(results.contains("| none | 100 | 0.8123 | 0.5000 | 0.0000 | 0.0000 | 0.0000 | 0.1000 | – |"),
+                "without a temperature there is no calibrated ECE: " + results);
+        assertTrue(results.contains("Per class (the twin, tencrop)"), results);
+        assertTrue(results.contains("This model on validation, which it learned from"), results);
+        assertFalse(results.contains("**This model was trained on train + validation**"), results);
+        assertTrue(card.contains("T = 1.2500 was set at export (`deepfer export --temperature`), the temperature fitted"
+                + " on its twin's held-out validation faces"), card);
+        assertTrue(card.contains("On validation faces this model learned from, so the clean accuracy"), card);
+        assertTrue(card.contains("- Data: FER2013 train + validation (Training and PublicTest usage)"), card);
+
+        Path twinRobustness = root.resolve("twin_robustness.json");
+        Reports.writeJson(null, twinRobustness, Map.of("modelDir", twin.toString(), "faces", 100, "split",
+                "validation", "clean", Map.of("accuracy", 0.66), "meanPerturbedAccuracy", 0.55, "perturbed", List.of()));
+        assertEquals(0, run("ship", "--model", model.toString(), "--to", target.toString(), "--replace",
+                "--twin-evaluation", twinEval.toString(), "--twin-robustness", twinRobustness.toString()).code());
+        card = Files.readString(target.resolve("MODEL_CARD.md"));
+        assertTrue(card.contains("Of the held-out twin `twin-run`. On 100 validation faces: clean accuracy 0.6600"),
+                card);
+    }
+
+    @Test
+    void aTwinIsRefusedUnlessTheShippedModelIsAFinalFitAndTheTwinHeldValidationOut() throws Exception {
+        Path twinEval = evaluation("twin_eval.json", root.resolve("models/twin-run"), "none", 0.66, 1.0);
+        Outcome o = run("ship", "--model", model.toString(), "--to", target.toString(), "--twin-evaluation",
+                twinEval.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("held validation out, so its own --evaluation is its held-out figure"), o.err());
+
+        Path twin = finalFitWithTwin(42);
+        Path self = evaluation("self_eval.json", model, "none", 0.8, 1.0);
+        o = run("ship", "--model", model.toString(), "--to", target.toString(), "--twin-evaluation", self.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("is of the shipped model itself"), o.err());
+
+        Path other = evaluation("other_eval.json", root.resolve("models/other"), "none", 0.6, 1.0);
+        o = run("ship", "--model", model.toString(), "--to", target.toString(), "--twin-evaluation",
+                twinEval.toString(), "--twin-evaluation", other.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("twin reports are of two models: " + twin), o.err());
+
+        o = run("ship", "--model", model.toString(), "--to", target.toString(), "--twin-evaluation", other.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("the twin " + root.resolve("models/other") + " has no config.yaml"), o.err());
+
+        Files.writeString(twin.resolve("config.yaml"), Files.readString(model.resolve("config.yaml")));
+        o = run("ship", "--model", model.toString(), "--to", target.toString(), "--twin-evaluation",
+                twinEval.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("was trained on validation too"), o.err());
+        assertFalse(Files.exists(target), "nothing is shipped when a twin is refused");
+    }
+
+    /**
+     * Makes the test model a final fit (validation included, last epoch kept) and writes its twin's
+     * config beside it: the same recipe with validation held out and {@code twinSeed}.
+     */
+    private Path finalFitWithTwin(int twinSeed) throws Exception {
+        Path config = model.resolve("config.yaml");
+        String yaml = Files.readString(config).replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0");
+        assertTrue(yaml.contains("includeValidation: false") && yaml.startsWith("seed: 42\n"), yaml);
+        Files.writeString(config, yaml.replace("includeValidation: false", "includeValidation: true"));
+        Path twin = root.resolve("models/twin-run");
+        Files.createDirectories(twin);
+        Files.writeString(twin.resolve("config.yaml"), yaml.replaceFirst("^seed: 42\n", "seed: " + twinSeed + "\n"));
+        return twin;
+    }
+
+    /** A final_eval.json of {@code modelDir} with the given accuracy and fitted temperature. */
+    private Path evaluation(String name, Path modelDir, String tta, double accuracy, double temperature)
+            throws Exception {
+        Path file = root.resolve(name);
+        Reports.writeJson(null, file, Map.of("modelDir", modelDir.toString(), "tta", tta, "split", "validation",
+                "inputVersion", 7, "inputTable", "data/warehouse/faces",
+                "metrics", Map.of("samples", 100, "accuracy", accuracy, "macroAverage", Map.of("f1", 0.5),
+                        "calibration", Map.of("expectedCalibrationError", 0.1), "perClass", List.of(Map.of("name",
+                                "angry", "support", 10, "precision", 0.5, "recall", 0.4, "f1", 0.44))),
+                "calibration", Map.of("temperature", temperature),
+                "calibrated", Map.of("calibration", Map.of("expectedCalibrationError", 0.05))));
+        return file;
     }
 
     @Test
