@@ -75,9 +75,10 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                     + " ONNX file has T = %.4f in its graph.%n%n", c.temperature(), c.rows(), c.split(), c.tta(),
                     c.nllBefore(), c.nllAfter(), c.eceBefore(), c.eceAfter(), fp32.temperature()));
         } else if (fp32.temperature() != 1) {
+            // Equal to the four decimals the card prints: a refit of the same faces can move the 8th.
             boolean twins = twin.stream().flatMap(tw -> tw.evaluations().stream())
                     .anyMatch(e -> Math.abs(e.path("calibration").path("temperature").asDouble() - fp32.temperature())
-                            < 1e-9);
+                            < 5e-5);
             md.append(String.format(Locale.ROOT, "No temperature fitted on this model's faces%s: T = %.4f was set at"
                     + " export (`deepfer export --temperature`)%s and is in the ONNX file's graph.%n%n",
                     t.includeValidation() ? " (it learned from validation, where one would be fitted)" : "",
