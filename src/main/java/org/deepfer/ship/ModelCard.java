@@ -79,10 +79,10 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
             boolean twins = twin.stream().flatMap(tw -> tw.evaluations().stream())
                     .anyMatch(e -> Math.abs(e.path("calibration").path("temperature").asDouble() - fp32.temperature())
                             < 5e-5);
-            md.append(String.format(Locale.ROOT, "No temperature fitted on this model's faces%s: T = %.4f was set at"
-                    + " export (`deepfer export --temperature`)%s and is in the ONNX file's graph.%n%n",
+            md.append(String.format(Locale.ROOT, "No temperature fitted on this model's faces%s: T = %.4f%s was set"
+                    + " at export (`deepfer export --temperature`) and is in the ONNX file's graph.%n%n",
                     t.includeValidation() ? " (it learned from validation, where one would be fitted)" : "",
-                    fp32.temperature(), twins ? ", the temperature fitted on its twin's held-out validation faces" : ""));
+                    fp32.temperature(), twins ? ", the temperature fitted on its twin's held-out validation faces," : ""));
         } else {
             md.append("No temperature fitted (`calibration.json` is written by `deepfer evaluate`); T = 1.\n\n");
         }

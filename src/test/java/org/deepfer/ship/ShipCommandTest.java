@@ -126,8 +126,8 @@ class ShipCommandTest {
         assertTrue(results.contains("Per class (the twin, tencrop)"), results);
         assertTrue(results.contains("This model on validation, which it learned from"), results);
         assertFalse(results.contains("**This model was trained on train + validation**"), results);
-        assertTrue(card.contains("T = 1.2500 was set at export (`deepfer export --temperature`), the temperature fitted"
-                + " on its twin's held-out validation faces"), card);
+        assertTrue(card.contains("T = 1.2500, the temperature fitted on its twin's held-out validation faces, was set"
+                + " at export (`deepfer export --temperature`)"), card);
         assertTrue(card.contains("On validation faces this model learned from, so the clean accuracy"), card);
         assertTrue(card.contains("- Data: FER2013 train + validation (Training and PublicTest usage)"), card);
 
