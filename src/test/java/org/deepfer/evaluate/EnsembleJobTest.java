@@ -1,5 +1,6 @@
 package org.deepfer.evaluate;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.spark.sql.Row;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
+import org.deepfer.tables.Labels;
 import org.deepfer.tables.Splits;
 import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
@@ -57,14 +60,46 @@ class EnsembleJobTest {
         assertEquals(2, r.members().size());
         assertEquals(0.5, r.members().get(0).weight());
 
-        // The same mixture by hand from each member's own evaluation.
+        // The same mixture by hand from each member's own evaluation: the mean of the probabilities
+        // each evaluate run wrote to predictions, row by row.
         EvaluateJob.Result a = new EvaluateJob(TestSpark.warehouse(config, "evaluate"),
                 new EvaluateJob.Options(first, Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16)).run();
+        EvaluateJob.Result b = new EvaluateJob(TestSpark.warehouse(config, "evaluate"),
+                new EvaluateJob.Options(second, Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16)).run();
         assertEquals(a.evaluation().accuracy(), r.members().get(0).accuracy(), 1e-12);
+        assertEquals(b.evaluation().accuracy(), r.members().get(1).accuracy(), 1e-12);
+        List<Row> rowsA = validationPredictions(a);
+        List<Row> rowsB = validationPredictions(b);
+        assertEquals(rowsA.size(), rowsB.size());
+        int[] labels = new int[rowsA.size()];
+        float[][] mean = new float[rowsA.size()][];
+        for (int i = 0; i < labels.length; i++) {
+            assertEquals(rowsA.get(i).getString(0), rowsB.get(i).getString(0));
+            labels[i] = rowsA.get(i).getInt(1);
+            List<Float> pa = rowsA.get(i).getList(2);
+            List<Float> pb = rowsB.get(i).getList(2);
+            mean[i] = new float[pa.size()];
+            for (int j = 0; j < pa.size(); j++) {
+                mean[i][j] = 0.5f * pa.get(j) + 0.5f * pb.get(j);
+            }
+        }
+        Evaluation byHand = Evaluation.of(labels, mean, Labels.NAMES);
+        assertEquals(byHand.accuracy(), r.evaluation().evaluation().accuracy(), 1e-12);
+        assertEquals(byHand.negativeLogLikelihood(), r.evaluation().evaluation().negativeLogLikelihood(), 1e-6);
+        // Two seeds differ, so the mixture is neither member alone.
+        assertTrue(Math.abs(byHand.negativeLogLikelihood() - a.evaluation().negativeLogLikelihood()) > 1e-4);
         assertTrue(Files.isRegularFile(root.resolve("results/ensemble_final_eval.json")));
         assertTrue(Files.isRegularFile(root.resolve("results/ensemble.json")));
         assertTrue(Files.size(root.resolve("results/ensemble_confusion_matrix.png")) > 1000);
         assertTrue(r.evaluation().modelId().startsWith("ensemble-"));
+    }
+
+    /** The labeled validation rows one evaluate run predicted: row id, label, probabilities, by row id. */
+    private static List<Row> validationPredictions(EvaluateJob.Result run) {
+        return TestSpark.session().read().format("delta").load(root.resolve("warehouse/predictions").toString())
+                .filter(col("run_id").equalTo(run.runId()).and(col("model_id").equalTo(run.modelId()))
+                        .and(col("split").equalTo(Splits.VALIDATION)).and(col("label").isNotNull()))
+                .orderBy("row_id").select("row_id", "label", "probabilities").collectAsList();
     }
 
     @Test

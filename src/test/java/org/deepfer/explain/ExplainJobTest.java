@@ -1,14 +1,20 @@
 package org.deepfer.explain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.ingest.IngestJob;
+import org.deepfer.tables.Labels;
 import org.deepfer.tables.Splits;
 import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
@@ -42,15 +48,30 @@ class ExplainJobTest {
         ExplainJob.Result r = new ExplainJob(TestSpark.warehouse(config, "explain"),
                 new ExplainJob.Options(modelDir, Splits.VALIDATION, null, List.of(), 2, 16)).run();
         assertTrue(!r.faces().isEmpty());
+        Map<String, List<ExplainJob.Explained>> groups = new LinkedHashMap<>();
         for (ExplainJob.Explained e : r.faces()) {
-            // Grouped under the true class; "right" faces are predicted as it, the rest are not.
-            assertTrue(e.label() != null);
+            // Grouped under the true class.
+            assertNotNull(e.label());
+            assertEquals(Labels.NAMES.get(e.label()), e.group(), e.id());
             assertTrue(e.confidence() > 0 && e.confidence() <= 1);
-            assertTrue(e.gradCamPeak()[0] >= 0 && e.gradCamPeak()[0] < 48 && e.scoreCamPeak()[1] < 48);
+            for (int[] peak : new int[][] {e.gradCamPeak(), e.scoreCamPeak()}) {
+                assertTrue(peak[0] >= 0 && peak[0] < 48 && peak[1] >= 0 && peak[1] < 48, Arrays.toString(peak));
+            }
+            groups.computeIfAbsent(e.group(), g -> new ArrayList<>()).add(e);
         }
-        long perGroup = r.faces().stream().collect(java.util.stream.Collectors.groupingBy(ExplainJob.Explained::group,
-                java.util.stream.Collectors.counting())).values().stream().mapToLong(Long::longValue).max().orElse(0);
-        assertTrue(perGroup <= 4, "at most 2 right and 2 wrong per class: " + perGroup);
+        for (List<ExplainJob.Explained> group : groups.values()) {
+            // At most 2 right (predicted as the class) then at most 2 wrong, each the most confident first.
+            List<ExplainJob.Explained> right = group.stream().filter(e -> e.predicted() == e.label()).toList();
+            List<ExplainJob.Explained> wrong = group.stream().filter(e -> e.predicted() != e.label()).toList();
+            assertTrue(right.size() <= 2 && wrong.size() <= 2, group.toString());
+            assertEquals(right, group.subList(0, right.size()), "right predictions come first");
+            for (List<ExplainJob.Explained> part : List.of(right, wrong)) {
+                for (int i = 1; i < part.size(); i++) {
+                    assertTrue(part.get(i - 1).confidence() >= part.get(i).confidence(), part.toString());
+                }
+            }
+        }
+        assertEquals(groups.size(), r.galleries().size(), "one gallery per class shown");
         for (Path png : r.galleries()) {
             assertTrue(png.startsWith(root.resolve("results/explain")), png.toString());
             assertTrue(Files.isRegularFile(png));

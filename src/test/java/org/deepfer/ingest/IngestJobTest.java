@@ -181,7 +181,7 @@ class IngestJobTest {
         assertEquals(1L, reasons.remove(RecordDecoder.UNLABELED));
         assertEquals(1L, reasons.remove(RecordDecoder.MISSING_FILE));
         long plantedInValidation = manifest.quarantine().values().stream().flatMap(List::stream)
-                .filter(p -> p.startsWith("validation/") && !("validation/" + p).equals(unlabeled)).count();
+                .filter(p -> p.startsWith("validation/") && !p.equals("validation/" + unlabeled)).count();
         assertEquals(plantedInValidation, reasons.values().stream().mapToLong(Long::longValue).sum());
         assertEquals(new TreeSet<>(List.of("validation")), new TreeSet<>(
                 table(warehouse, Warehouse.FACES).select("split").distinct().as(org.apache.spark.sql.Encoders.STRING())

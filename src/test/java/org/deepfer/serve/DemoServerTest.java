@@ -134,11 +134,18 @@ class DemoServerTest {
             assertEquals(1, r.get("frame").asInt(), "a new session starts at frame 1");
             assertEquals(1, r.get("faces").get(0).get("track").asInt(), "and at track 1");
         }
-        assertTrue(analyzer.sessions() <= 3, "at most serve.maxSessions trackers are kept");
+        assertEquals(3, analyzer.sessions(), "serve.maxSessions trackers are kept");
         JsonNode empty = JSON.readTree(post("/api/frame?session=own-d", TestModels.encode(
                 TestModels.squareFrame(0, 0, 1, 30), ".jpg")).body());
         assertEquals(2, empty.get("frame").asInt());
         assertEquals(0, empty.get("faces").size(), "a frame without faces gives an empty list");
+        // own-a was the least recently seen when own-d came, so it was dropped and starts again...
+        JsonNode again = JSON.readTree(post("/api/frame?session=own-a", squareJpeg(100, 255)).body());
+        assertEquals(1, again.get("frame").asInt(), "a dropped session starts over");
+        // ...which dropped own-b, seen before own-c and own-d; own-c goes on.
+        JsonNode kept = JSON.readTree(post("/api/frame?session=own-c", squareJpeg(100, 255)).body());
+        assertEquals(2, kept.get("frame").asInt(), "a session seen more recently is kept");
+        assertEquals(3, analyzer.sessions());
     }
 
     @Test

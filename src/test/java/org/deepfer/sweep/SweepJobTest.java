@@ -3,6 +3,8 @@ package org.deepfer.sweep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +43,13 @@ class SweepJobTest {
             assertTrue(t.ok(), ok + ": " + t.error());
             assertEquals(1, t.epochsDone(), ok);
             assertTrue(t.parameters() > 10_000 && t.flopsPerImage() > t.parameters(), ok + " params/FLOPs");
-            assertTrue(t.valAccuracy() >= 0 && t.valAccuracy() <= 1 && t.valF1PerClass().length == 7, ok);
+            // The row reports what its own model directory recorded for the epoch it kept.
+            JsonNode best = new ObjectMapper().readTree(Path.of(t.modelDir(), "best_metrics.json").toFile());
+            assertEquals(best.get("accuracy").asDouble(), t.valAccuracy(), 1e-12, ok);
+            assertEquals(7, t.valF1PerClass().length, ok);
+            for (int c = 0; c < 7; c++) {
+                assertEquals(best.get("f1PerClass").get(c).asDouble(), t.valF1PerClass()[c], 1e-12, ok + " class " + c);
+            }
             assertTrue(t.inferenceBatch1() > 0 && t.inferenceBatch64() > 0, ok + " inference speed");
             assertTrue(Files.exists(Path.of(t.modelDir(), "model.params")), ok + " checkpoint");
         }
