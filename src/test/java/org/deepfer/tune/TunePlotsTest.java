@@ -1,6 +1,7 @@
 package org.deepfer.tune;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,8 @@ class TunePlotsTest {
         assertTrue(image.getWidth() > image.getHeight(), "panels side by side");
         // Empty and single-trial searches still draw.
         TunePlots.writePng(List.of(), List.of("a"), dir.resolve("empty.png"));
+        assertTrue(Files.size(dir.resolve("empty.png")) > 1000);
+        assertNotNull(ImageIO.read(dir.resolve("empty.png").toFile()), "a decodable PNG");
         TunePlots.writePng(List.of(new TrialPoint(0, 12, 0.4, new double[] {0.3})), List.of("a"),
                 dir.resolve("one.png"));
         assertTrue(Files.size(dir.resolve("one.png")) > 1000);
