@@ -66,11 +66,15 @@ public final class ModelShipper {
     }
 
     /**
-     * The held-out twin of a final fit: its model directory and id, the model-shaping settings in
-     * which the two differ ({@code key: twin → shipped}), and its reports.
+     * The held-out twin of a final fit: its model directory, the model-shaping settings in which the
+     * two differ ({@code key: twin → shipped}), and its reports.
      */
-    record Twin(Path dir, String modelId, List<String> differences, List<JsonNode> evaluations,
-            Optional<JsonNode> robustness) {}
+    record Twin(Path dir, List<String> differences, List<JsonNode> evaluations, Optional<JsonNode> robustness) {
+        /** The twin's id: its run directory's name, as for every model. */
+        String modelId() {
+            return dir.getFileName().toString();
+        }
+    }
 
     /** Settings that do not shape the model: where it was written, how many threads trained it. */
     private static final List<String> NOT_THE_RECIPE = List.of("train.includeValidation", "train.modelsDir",
@@ -239,9 +243,8 @@ public final class ModelShipper {
             }
         });
         int evaluations = o.twinEvaluations().size();
-        return Optional.of(new Twin(twinDir, twinDir.getFileName().toString(), differences,
-                reports.subList(0, evaluations), o.twinRobustness() == null ? Optional.empty()
-                        : Optional.of(reports.get(evaluations))));
+        return Optional.of(new Twin(twinDir, differences, reports.subList(0, evaluations),
+                o.twinRobustness() == null ? Optional.empty() : Optional.of(reports.get(evaluations))));
     }
 
     private static JsonNode readReport(Path file) {

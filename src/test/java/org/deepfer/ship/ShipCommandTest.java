@@ -47,11 +47,7 @@ class ShipCommandTest {
 
     @Test
     void shipCopiesWhatInferenceNeedsRecordsAFixtureThatChecksAndWritesTheCard() throws Exception {
-        Path eval = root.resolve("results/final_eval.json");
-        Reports.writeJson(null, eval, Map.of("modelDir", model.toString(), "tta", "flip", "split", "validation",
-                "inputVersion", 7, "inputTable", "data/warehouse/faces", "metrics", Map.of("samples", 100,
-                        "accuracy", 0.61234, "macroAverage", Map.of("f1", 0.5), "perClass", java.util.List.of(
-                                Map.of("name", "angry", "support", 10, "precision", 0.5, "recall", 0.4, "f1", 0.44)))));
+        Path eval = evaluation("final_eval.json", model, "flip", 0.61234, 1.0);
 
         Path config = model.resolve("config.yaml");
         String yaml = Files.readString(config);
