@@ -364,6 +364,13 @@ public final class ConfigLoader {
             throw new ConfigException("train.maxMinutes must be >= 0, got " + t.maxMinutes());
         }
         requireRange("train.earlyStoppingPatience", t.earlyStoppingPatience(), 0, 100_000);
+        if (t.averageFrom() < 0 || t.averageFrom() > t.totalEpochs()) {
+            throw new ConfigException("train.averageFrom must be 0 (off) or an epoch of the run, 1 to "
+                    + t.totalEpochs() + ", got " + t.averageFrom());
+        }
+        if (t.pretrainedHead() && t.pretrained().isBlank()) {
+            throw new ConfigException("train.pretrainedHead takes the head of train.pretrained, which is empty");
+        }
         if (t.includeValidation() && t.earlyStoppingPatience() > 0) {
             throw new ConfigException("train.includeValidation trains on the validation split, which then cannot say"
                     + " when to stop: set train.earlyStoppingPatience=0 (the last epoch is kept)");

@@ -169,6 +169,7 @@ public record DeepFerConfig(
             int epochsFt,
             double ftLearningRateFactor,
             String pretrained,
+            boolean pretrainedHead,
             int batchSize,
             String optimizer,
             double learningRate,
@@ -188,6 +189,7 @@ public record DeepFerConfig(
             String teacher,
             double distillTemperature,
             double distillAlpha,
+            int averageFrom,
             int earlyStoppingPatience,
             java.util.List<String> excludeFindings,
             int maxTrainImages,
@@ -213,6 +215,11 @@ public record DeepFerConfig(
         /** Total epochs of the run, both phases together. */
         public int totalEpochs() {
             return transfer() ? epochsHead + epochsFt : epochs;
+        }
+
+        /** True when the run keeps an average of its weights from epoch {@code averageFrom} on. */
+        public boolean averages() {
+            return averageFrom > 0;
         }
 
         /** True when the run learns from a teacher model as well as from the labels (knowledge distillation). */

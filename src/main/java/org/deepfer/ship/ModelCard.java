@@ -132,8 +132,19 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                     trimmed(t.distillTemperature()), trimmed(t.distillAlpha())));
         }
         if (!t.pretrained().isEmpty()) {
-            md.append(String.format(Locale.ROOT, "- The backbone started from `%s` (`train.pretrained`; the head"
-                    + " started fresh), so the epochs and hours above are this run's alone.%n", t.pretrained()));
+            md.append(t.pretrainedHead()
+                    ? String.format(Locale.ROOT, "- The whole network started from `%s` (`train.pretrained`,"
+                            + " `train.pretrainedHead`): the epochs and hours above continue that model's and do not"
+                            + " include them.%n", t.pretrained())
+                    : String.format(Locale.ROOT, "- The backbone started from `%s` (`train.pretrained`; the head"
+                            + " started fresh), so the epochs and hours above are this run's alone.%n",
+                            t.pretrained()));
+        }
+        if (t.averages()) {
+            md.append(String.format(Locale.ROOT, "- Weight averaging (`train.averageFrom` %d): the parameters are the"
+                    + " equal-weight average of the weights at the end of every epoch from epoch %d on, batch-norm"
+                    + " statistics included (`averaging.json` in the training directory compares it with the"
+                    + " trained weights epoch by epoch).%n", t.averageFrom(), t.averageFrom()));
         }
         md.append(t.includeValidation()
                 ? "- The parameters are the last epoch: validation was trained on and could not pick one (`history.json`,"

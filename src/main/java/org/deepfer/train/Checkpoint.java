@@ -36,16 +36,41 @@ public final class Checkpoint {
     static final String PARAMS = "params.bin";
     static final String OPTIMIZER = "optimizer.ndlist";
     static final String STATE = "state.json";
+    /** The weight average, once a run with train.averageFrom has one. */
+    static final String AVERAGE = "average.ndlist";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Where the loop stands after {@code epochsDone} epochs. */
+    /**
+     * Where the loop stands after {@code epochsDone} epochs; {@code averaging} has a row per epoch
+     * validated with averaged weights (empty without train.averageFrom, and in checkpoints older
+     * than it).
+     */
     record LoopState(int epochsDone, long step, double bestMacroF1, int bestEpoch, int epochsSinceBest,
-            List<EpochMetrics> history) {}
+            List<EpochMetrics> history, List<AveragedEpoch> averaging) {
+        LoopState {
+            history = List.copyOf(history);
+            averaging = averaging == null ? List.of() : List.copyOf(averaging);
+        }
+    }
+
+    /**
+     * One epoch of weight averaging: how many snapshots the average held and validation figures of
+     * the weights as trained and of their average.
+     */
+    record AveragedEpoch(int epoch, int snapshots, double trainedValLoss, double trainedValAccuracy,
+            double trainedValMacroF1, double averagedValLoss, double averagedValAccuracy,
+            double averagedValMacroF1) {}
 
     private Checkpoint() {}
 
-    static void save(Path dir, Block block, FerOptimizer optimizer, LoopState state) {
+    /** {@code average}: the run's weight average, or null when it keeps none. */
+    static void save(Path dir, Block block, FerOptimizer optimizer, WeightAverage average, LoopState state) {
         replaceFolder(dir, tmp -> {
+            if (average != null && average.count() > 0) {
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp.resolve(AVERAGE)))) {
+                    average.save(out);
+                }
+            }
             try (DataOutputStream out = new DataOutputStream(
                     new BufferedOutputStream(Files.newOutputStream(tmp.resolve(PARAMS))))) {
                 block.saveParameters(out);
@@ -98,11 +123,21 @@ public final class Checkpoint {
         throw new IllegalArgumentException("no checkpoint at " + dir + " (nothing to resume)");
     }
 
-    static LoopState loadInto(Path dir, FerModel model, FerOptimizer optimizer, NDManager manager) {
+    /**
+     * Loads the checkpoint in {@code dir} into the model, optimizer and, when the checkpoint has one
+     * and {@code average} is not null, the weight average.
+     */
+    static LoopState loadInto(Path dir, FerModel model, FerOptimizer optimizer, WeightAverage average,
+            NDManager manager) {
         try {
             copyParameters(dir.resolve(PARAMS), model, manager);
             try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(OPTIMIZER)))) {
                 optimizer.loadState(in);
+            }
+            if (average != null && Files.isRegularFile(dir.resolve(AVERAGE))) {
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(dir.resolve(AVERAGE)))) {
+                    average.load(in);
+                }
             }
             return JSON.readValue(dir.resolve(STATE).toFile(), LoopState.class);
         } catch (IOException e) {

@@ -45,8 +45,23 @@ final class PretrainedLoader {
 
     private PretrainedLoader() {}
 
+    /** The backbone of {@code source} into {@code target}; its head stays freshly initialised. */
     static Report load(Path source, FerModel target, NDManager manager) {
+        return load(source, target, manager, false);
+    }
+
+    /**
+     * The backbone of {@code source} into {@code target}, and with {@code withHead} its classifier
+     * head too: then the source must be one of our model directories or parameter files, and every
+     * head tensor must be there with the same shape (the same classes), since a run that continues a
+     * model must not silently start from a fresh classifier.
+     */
+    static Report load(Path source, FerModel target, NDManager manager, boolean withHead) {
         if (Files.isRegularFile(source) && TorchArchive.isTorchArchive(source)) {
+            if (withHead) {
+                throw new IllegalArgumentException("train.pretrainedHead: " + source + " is a PyTorch file, whose"
+                        + " classifier is not ours; only the backbone can be taken from it");
+            }
             return loadTorch(source, target);
         }
         Path params = Files.isDirectory(source) ? source.resolve(TrainJob.BEST_PARAMS) : source;
@@ -92,9 +107,25 @@ final class PretrainedLoader {
                     + target.spec().name() + " backbone");
         }
         List<String> skipped = new ArrayList<>(unused.keySet());
-        from.head().getParameters().forEach(p -> skipped.add("head/" + p.getKey()));
+        if (withHead) {
+            Map<String, Parameter> sourceHead = from.head().getParameters().toMap();
+            for (Pair<String, Parameter> p : target.head().getParameters()) {
+                Parameter src = sourceHead.get(p.getKey());
+                NDArray to = p.getValue().getArray();
+                if (src == null || !src.getArray().getShape().equals(to.getShape())) {
+                    throw new IllegalArgumentException("train.pretrainedHead: head tensor " + p.getKey() + " is "
+                            + (src == null ? "missing from " + params : "of shape " + src.getArray().getShape()
+                                    + " in " + params + " but " + to.getShape() + " here")
+                            + "; the source must be the same architecture with the same classes");
+                }
+                src.getArray().copyTo(to);
+                matched.add("head/" + p.getKey());
+            }
+        } else {
+            from.head().getParameters().forEach(p -> skipped.add("head/" + p.getKey()));
+        }
         Report report = new Report(params.toString(), matched, skipped, missing, List.of());
-        LOG.info("[train] pretrained {}: {} backbone tensors matched, {} skipped (e.g. {}), {} missing{}", params,
+        LOG.info("[train] pretrained {}: {} tensors matched, {} skipped (e.g. {}), {} missing{}", params,
                 matched.size(), report.skipped().size(), report.skipped().stream().limit(2).toList(),
                 missing.size(), missing.isEmpty() ? "" : " (left initialised: " + missing + ")");
         return report;

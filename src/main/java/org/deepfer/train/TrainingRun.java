@@ -153,20 +153,21 @@ public final class TrainingRun {
                 Engine.getInstance().setRandomSeed((int) config.seed());
                 trainer.initialize(spec.inputShape(train.batchSize()));
                 LOG.info("[train] {} trainable parameters", ferModel.trainableParameterCount());
+                WeightAverage average = train.averages() ? new WeightAverage(stateManager) : null;
                 Checkpoint.LoopState state = resume
                         ? Checkpoint.loadInto(Checkpoint.existing(modelDir.resolve("checkpoints/last")),
-                                ferModel, optimizer, model.getNDManager())
-                        : new Checkpoint.LoopState(0, 0, -1, -1, 0, List.of());
+                                ferModel, optimizer, average, model.getNDManager())
+                        : new Checkpoint.LoopState(0, 0, -1, -1, 0, List.of(), List.of());
                 if (resume) {
                     LOG.info("[train] resuming {} after epoch {} (step {})", modelId, state.epochsDone(),
                             state.step());
                 } else if (!train.pretrained().isBlank()) {
-                    PretrainedLoader.Report report =
-                            PretrainedLoader.load(Path.of(train.pretrained()), ferModel, model.getNDManager());
+                    PretrainedLoader.Report report = PretrainedLoader.load(Path.of(train.pretrained()), ferModel,
+                            model.getNDManager(), train.pretrainedHead());
                     Reports.writeJson(run, modelDir.resolve("pretrained.json"), report);
                 }
                 long start = System.nanoTime();
-                Checkpoint.LoopState end = loop(trainer, ferModel, optimizer, teacher, trainSet, valSet,
+                Checkpoint.LoopState end = loop(trainer, ferModel, optimizer, average, teacher, trainSet, valSet,
                         data.normalization(), state, tensorBoard, modelId);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 EpochMetrics best = end.history().stream().filter(m -> m.epoch() == end.bestEpoch()).findFirst()
@@ -221,8 +222,12 @@ public final class TrainingRun {
                         + String.join(", ", members);
     }
 
-    /** {@code teacher}: the distillation teacher, or null for none. */
-    private Checkpoint.LoopState loop(Trainer trainer, FerModel ferModel, FerOptimizer optimizer, Teacher teacher,
+    /**
+     * {@code average}: the weight average, or null when the run keeps none; {@code teacher}: the
+     * distillation teacher, or null for none.
+     */
+    private Checkpoint.LoopState loop(Trainer trainer, FerModel ferModel, FerOptimizer optimizer,
+            WeightAverage average, Teacher teacher,
             FaceArrays trainSet, FaceArrays valSet, AugmentJob.Normalization norm, Checkpoint.LoopState state,
             TensorBoardWriter tensorBoard, String modelId) {
         int batch = train.batchSize();
@@ -238,6 +243,7 @@ public final class TrainingRun {
         FerLoss valLoss = new FerLoss(Labels.count(), 0, false, 0, null);
 
         List<EpochMetrics> history = new ArrayList<>(state.history());
+        List<Checkpoint.AveragedEpoch> averaging = new ArrayList<>(state.averaging());
         long step = state.step();
         double bestF1 = state.bestMacroF1();
         int bestEpoch = state.bestEpoch();
@@ -327,6 +333,24 @@ public final class TrainingRun {
             ClassificationMetrics trainMetrics = ClassificationMetrics.of(truth, predicted, Labels.count());
             double[] valLossOut = new double[1];
             ClassificationMetrics valMetrics = evaluate(trainer, valBatches, valSet, valLoss, valLossOut);
+            boolean averaged = average != null && epoch + 1 >= train.averageFrom();
+            if (averaged) {
+                // The trained weights' figures are kept for the record; the average's are the epoch's.
+                average.add(ferModel.block());
+                ClassificationMetrics trained = valMetrics;
+                double trainedLoss = valLossOut[0];
+                valMetrics = average.applied(ferModel.block(),
+                        () -> evaluate(trainer, valBatches, valSet, valLoss, valLossOut));
+                Checkpoint.AveragedEpoch a = new Checkpoint.AveragedEpoch(epoch + 1, average.count(), trainedLoss,
+                        trained.accuracy(), trained.macroF1(), valLossOut[0], valMetrics.accuracy(),
+                        valMetrics.macroF1());
+                averaging.add(a);
+                LOG.info(String.format(Locale.ROOT, "[train] epoch %d: average of %d epochs: val acc %.4f macro-F1"
+                        + " %.4f; the trained weights: %.4f, %.4f", a.epoch(), a.snapshots(), a.averagedValAccuracy(),
+                        a.averagedValMacroF1(), a.trainedValAccuracy(), a.trainedValMacroF1()));
+                tensorBoard.scalar("accuracy/validation_trained_weights", a.epoch(), a.trainedValAccuracy());
+                tensorBoard.scalar("macro_f1/validation_trained_weights", a.epoch(), a.trainedValMacroF1());
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
             EpochMetrics m = new EpochMetrics(epoch + 1, phase, rate, lossSum / order.length,
                     trainMetrics.accuracy(), trainMetrics.macroF1(), valLossOut[0], valMetrics.accuracy(),
@@ -342,14 +366,25 @@ public final class TrainingRun {
                 bestF1 = m.valMacroF1();
                 bestEpoch = m.epoch();
                 sinceBest = 0;
-                saveBest(ferModel, valMetrics);
+                ClassificationMetrics kept = valMetrics;
+                if (averaged) {
+                    average.applied(ferModel.block(), () -> {
+                        saveBest(ferModel, kept);
+                        return null;
+                    });
+                } else {
+                    saveBest(ferModel, kept);
+                }
             } else {
                 sinceBest++;
             }
             Checkpoint.LoopState now = new Checkpoint.LoopState(epoch + 1, step, bestF1, bestEpoch, sinceBest,
-                    List.copyOf(history));
-            Checkpoint.save(modelDir.resolve("checkpoints/last"), ferModel.block(), optimizer, now);
+                    history, averaging);
+            Checkpoint.save(modelDir.resolve("checkpoints/last"), ferModel.block(), optimizer, average, now);
             recordEpoch(m, tensorBoard, history);
+            if (!averaging.isEmpty()) {
+                Reports.writeJson(run, modelDir.resolve("averaging.json"), averaging);
+            }
             listener.epochDone(modelId, m);
             if (train.earlyStoppingPatience() > 0 && sinceBest >= train.earlyStoppingPatience()
                     && !(train.transfer() && headPhase)) {
@@ -562,6 +597,18 @@ public final class TrainingRun {
         if (teacher != null) {
             card.line("Distillation: teacher " + describe(teacher) + ", temperature " + train.distillTemperature()
                     + ", alpha " + train.distillAlpha() + " (train.teacher `" + train.teacher() + "` in config.yaml)");
+        }
+        if (!train.pretrained().isBlank()) {
+            card.line("Started from: `" + train.pretrained() + "` (" + (train.pretrainedHead() ? "the whole network"
+                    : "its backbone; the head freshly initialised") + ")");
+        }
+        if (!state.averaging().isEmpty()) {
+            Checkpoint.AveragedEpoch last = state.averaging().get(state.averaging().size() - 1);
+            card.line(String.format(Locale.ROOT, "Weight averaging: the weights at the end of epochs %d to %d"
+                    + " averaged (train.averageFrom); at epoch %d the average scored validation accuracy %.4f,"
+                    + " macro-F1 %.4f, the trained weights %.4f, %.4f (every epoch: `averaging.json`)",
+                    train.averageFrom(), last.epoch(), last.epoch(), last.averagedValAccuracy(),
+                    last.averagedValMacroF1(), last.trainedValAccuracy(), last.trainedValMacroF1()));
         }
         card.best(best, true).write(run, runId, "`model.params` (" + card.keptParameters() + "), `config.yaml`, "
                 + "`classes.json`, `normalization.json`, `history.json`, `curves.png`, `tensorboard/`, "

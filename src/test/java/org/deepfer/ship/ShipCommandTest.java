@@ -126,6 +126,10 @@ class ShipCommandTest {
                 + " at export (`deepfer export --temperature`)"), card);
         assertTrue(card.contains("On validation faces this model learned from, so the clean accuracy"), card);
         assertTrue(card.contains("- Data: FER2013 train + validation (Training and PublicTest usage)"), card);
+        assertTrue(card.contains("- The whole network started from `models/base-run` (`train.pretrained`,"
+                + " `train.pretrainedHead`)"), card);
+        assertTrue(card.contains("- Weight averaging (`train.averageFrom` 1): the parameters are the equal-weight"
+                + " average of the weights at the end of every epoch from epoch 1 on"), card);
 
         Path twinRobustness = root.resolve("twin_robustness.json");
         Reports.writeJson(null, twinRobustness, Map.of("modelDir", twin.toString(), "faces", 100, "split",
@@ -173,10 +177,18 @@ class ShipCommandTest {
      * Makes the test model a final fit (validation included, last epoch kept) and writes its twin's
      * config beside it: the same recipe with validation held out and {@code twinSeed}.
      */
+    /**
+     * Makes the test model a final fit, and writes the config of its held-out twin (another seed). Both
+     * continue a whole model and average their weights from the first epoch.
+     */
     private Path finalFitWithTwin(int twinSeed) throws Exception {
         Path config = model.resolve("config.yaml");
-        String yaml = Files.readString(config).replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0");
+        String yaml = Files.readString(config).replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0")
+                .replace("pretrained: \"\"", "pretrained: \"models/base-run\"")
+                .replace("pretrainedHead: false", "pretrainedHead: true")
+                .replace("averageFrom: 0", "averageFrom: 1");
         assertTrue(yaml.contains("includeValidation: false") && yaml.startsWith("seed: 42\n"), yaml);
+        assertTrue(yaml.contains("pretrainedHead: true") && yaml.contains("averageFrom: 1"), yaml);
         Files.writeString(config, yaml.replace("includeValidation: false", "includeValidation: true"));
         Path twin = root.resolve("models/twin-run");
         Files.createDirectories(twin);

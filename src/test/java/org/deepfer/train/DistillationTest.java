@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.deepfer.augment.AugmentJob;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
@@ -32,12 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * alone learns the teacher's answers rather than the labels, resume stays exact with a teacher, and
  * a bad teacher setting is refused naming the key.
  *
- * <p>No Spark: faces are made in memory and {@link TrainingRun} runs on them directly. Class c is a
- * bright band at rows 3c..3c+2 of a noisy 24x24 face, which a tiny baseline learns in a few epochs.
+ * <p>No Spark: {@link TrainingRun} runs directly on {@link Bands} faces made in memory, which a tiny
+ * baseline learns in a few epochs.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DistillationTest {
-    private static final int FACE = 24;
+    private static final int FACE = Bands.FACE;
     private static final int CLASSES = Labels.count();
 
     @TempDir
@@ -54,8 +53,8 @@ class DistillationTest {
 
     @BeforeAll
     void trainATeacherThatAnswersAPermutationOfTheClasses() {
-        train = bands(24, 1);
-        validation = bands(8, 2);
+        train = Bands.faces(24, 1);
+        validation = Bands.faces(8, 2);
         // Another architecture width, input size, channel count and normalization than the student's:
         // the student's loop must hand the teacher its own kind of input.
         DeepFerConfig config = config("train.width=0.5", "train.inputSize=40", "train.inputChannels=3",
@@ -252,28 +251,6 @@ class DistillationTest {
     private TrainingRun.Data studentData() {
         return new TrainingRun.Data(train, validation,
                 new AugmentJob.Normalization(0.45, 0.2, train.count(), 0, "train", FACE), null, 0, "memory");
-    }
-
-    /** {@code perClass} faces of every class: a bright band at the class's rows over noise. */
-    private static FaceArrays bands(int perClass, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int n = perClass * CLASSES;
-        byte[] pixels = new byte[n * FACE * FACE];
-        int[] labels = new int[n];
-        String[] ids = new String[n];
-        for (int i = 0; i < n; i++) {
-            int c = i % CLASSES;
-            labels[i] = c;
-            ids[i] = "face-" + seed + "-" + i;
-            for (int y = 0; y < FACE; y++) {
-                boolean band = y >= 3 * c && y < 3 * c + 3;
-                for (int x = 0; x < FACE; x++) {
-                    pixels[i * FACE * FACE + y * FACE + x] = (byte) (band ? 200 + rnd.nextInt(40)
-                            : 30 + rnd.nextInt(80));
-                }
-            }
-        }
-        return FaceArrays.of(FACE, pixels, labels, ids);
     }
 
     /** The same faces labelled with the teacher's permutation of their classes. */

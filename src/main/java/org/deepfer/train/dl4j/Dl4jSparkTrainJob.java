@@ -113,6 +113,8 @@ public final class Dl4jSparkTrainJob {
             why = "train.sampler '" + t.sampler() + "': train.engine=dl4j-spark shuffles only";
         } else if (t.gradientClipNorm() != 0) {
             why = "train.gradientClipNorm: global gradient clipping needs train.engine=djl";
+        } else if (t.averages()) {
+            why = "train.averageFrom: weight averaging needs train.engine=djl";
         } else if (t.device().equals("gpu")) {
             why = "train.device=gpu: train.engine=dl4j-spark runs on ND4J's CPU backend";
         }
