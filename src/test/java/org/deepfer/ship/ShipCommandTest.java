@@ -130,6 +130,7 @@ class ShipCommandTest {
                 + " `train.pretrainedHead`)"), card);
         assertTrue(card.contains("- Weight averaging (`train.averageFrom` 1): the parameters are the equal-weight"
                 + " average of the weights at the end of every epoch from epoch 1 on"), card);
+        assertTrue(card.contains("- The parameters are the weight average as it stood at the last epoch"), card);
 
         Path twinRobustness = root.resolve("twin_robustness.json");
         Reports.writeJson(null, twinRobustness, Map.of("modelDir", twin.toString(), "faces", 100, "split",
