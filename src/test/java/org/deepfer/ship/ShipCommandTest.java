@@ -176,11 +176,8 @@ class ShipCommandTest {
 
     /**
      * Makes the test model a final fit (validation included, last epoch kept) and writes its twin's
-     * config beside it: the same recipe with validation held out and {@code twinSeed}.
-     */
-    /**
-     * Makes the test model a final fit, and writes the config of its held-out twin (another seed). Both
-     * continue a whole model and average their weights from the first epoch.
+     * config beside it: the same recipe with validation held out and {@code twinSeed}. Both continue a
+     * whole model and average their weights from the first epoch.
      */
     private Path finalFitWithTwin(int twinSeed) throws Exception {
         Path config = model.resolve("config.yaml");
