@@ -146,14 +146,14 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                     + " statistics included (`averaging.json` in the training directory compares it with the"
                     + " trained weights epoch by epoch).%n", t.averageFrom(), t.averageFrom()));
         }
-        String kept = t.averages() ? "the weight average as it stood at " : "";
+        String averageAt = t.averages() ? "the weight average as it stood at " : "";
         md.append(t.includeValidation()
-                ? "- The parameters are " + kept + "the last epoch: validation was trained on and could not pick one"
+                ? "- The parameters are " + averageAt + "the last epoch: validation was trained on and could not pick one"
                         + " (`history.json`, `curves.png`).\n\n"
-                : "- The parameters are " + kept + "the epoch with the best validation macro-F1 (`history.json`,"
+                : "- The parameters are " + averageAt + "the epoch with the best validation macro-F1 (`history.json`,"
                         + " `curves.png`).\n\n");
 
-        kept = t.includeValidation() ? "last" : "best";
+        String kept = t.includeValidation() ? "last" : "best";
         md.append("## Files\n\nBesides this card:\n\n| file | bytes | what |\n|---|---:|---|\n");
         for (Map.Entry<String, Long> f : files.entrySet()) {
             md.append(String.format(Locale.ROOT, "| `%s` | %,d | %s |%n", f.getKey(), f.getValue(), what(f.getKey(), kept)));

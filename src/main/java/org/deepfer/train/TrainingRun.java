@@ -339,8 +339,11 @@ public final class TrainingRun {
                 average.add(ferModel.block());
                 ClassificationMetrics trained = valMetrics;
                 double trainedLoss = valLossOut[0];
-                valMetrics = average.applied(ferModel.block(),
-                        () -> evaluate(trainer, valBatches, valSet, valLoss, valLossOut));
+                // One snapshot is the trained weights themselves: no second pass over validation.
+                if (average.count() > 1) {
+                    valMetrics = average.applied(ferModel.block(),
+                            () -> evaluate(trainer, valBatches, valSet, valLoss, valLossOut));
+                }
                 Checkpoint.AveragedEpoch a = new Checkpoint.AveragedEpoch(epoch + 1, average.count(), trainedLoss,
                         trained.accuracy(), trained.macroF1(), valLossOut[0], valMetrics.accuracy(),
                         valMetrics.macroF1());
