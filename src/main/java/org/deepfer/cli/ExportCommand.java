@@ -1,6 +1,7 @@
 package org.deepfer.cli;
 
 import ai.djl.ndarray.NDManager;
+import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import org.deepfer.export.OnnxExporter;
 import org.deepfer.export.OnnxParity;
 import org.deepfer.export.OnnxRunner;
 import org.deepfer.export.OnnxSidecar;
+import org.deepfer.export.OnnxWeights;
 import org.deepfer.predict.ModelBundle;
 import org.deepfer.run.RunContext;
 import org.deepfer.spark.SparkSessions;
@@ -53,7 +55,9 @@ import picocli.CommandLine.Option;
             "uint8 with ranges measured on real training faces; ONNX Runtime runs its convolutions",
             "as QLinearConv. It is checked against model.onnx on " + ExportCommand.INT8_CHECK_FACES
                     + " other faces and not written",
-            "if fewer than " + ExportCommand.INT8_MIN_AGREEMENT_PERCENT + "% of them keep their most probable class."})
+            "if fewer than " + ExportCommand.INT8_MIN_AGREEMENT_PERCENT + "% of them keep their most probable class.",
+            "With --fp16-weights, model.onnx stores its weights as float16 (half the file) and casts",
+            "them to float32 as it loads; checked against the float32 export on the same random faces."})
 final class ExportCommand implements Callable<Integer> {
     /** Faces after the calibration sample on which the int8 model is compared with fp32. */
     static final int INT8_CHECK_FACES = 256;
@@ -62,6 +66,8 @@ final class ExportCommand implements Callable<Integer> {
     static final int DEFAULT_CALIBRATION_FACES = 512;
     /** Calibration faces the per-layer sensitivity of --int8-keep-float is measured on. */
     static final int SENSITIVITY_FACES = 256;
+    /** The largest probability change float16 weights may make on the check's faces. */
+    static final double HALF_PRECISION_TOLERANCE = 0.01;
 
     @Mixin
     ConfigOptions configOptions;
@@ -105,6 +111,13 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--int8",
             description = "Also write the int8 model (model.int8.onnx beside the fp32 file, and its sidecar).")
     boolean int8;
+
+    @Option(names = "--fp16-weights",
+            description = {"Store the weights as float16: half the file, for shipping within a size budget. The graph",
+                "still computes in float32 (each weight is cast back as the file loads), and DJL can read the",
+                "weights back from it; refused if a probability moves by more than " + HALF_PRECISION_TOLERANCE,
+                "from the float32 export's on the check's faces."})
+    boolean fp16Weights;
 
     @Option(names = "--calibration-faces", paramLabel = "N",
             description = "Faces the int8 activation ranges are measured on: the first N of the training split"
@@ -157,11 +170,16 @@ final class ExportCommand implements Callable<Integer> {
             throw new ConfigException("--threads " + threads + ": expected 0 (default) or more");
         }
         Int8Quantizer.Settings int8Settings = int8Settings();
+        if (fp16Weights && int8) {
+            throw new ConfigException("--fp16-weights and --int8: the int8 model is quantized from float32 weights"
+                    + " and checked against the float32 file; export the two separately");
+        }
         Path file = out != null ? out.toAbsolutePath() : bundle.dir().resolve("model.onnx");
         RunContext run = RunContext.start("export", config);
         try {
             Checked fp32 = export(bundle, temperature, run);
-            OnnxSidecar written = fp32.exported().write(file, run, fp32.verification());
+            ExportedModel chosen = fp16Weights ? halfPrecision(fp32, run) : fp32.exported();
+            OnnxSidecar written = chosen.write(file, run, fp32.verification());
             OnnxSidecar int8Written = int8
                     ? exportInt8(fp32.exported(), written, file, int8Settings, config, run) : null;
             run.finish(null);
@@ -200,6 +218,36 @@ final class ExportCommand implements Callable<Integer> {
         }
         return new Checked(exported, new OnnxSidecar.Verification(check.faces(), seed, check.maxAbsDiff(),
                 check.top1Agreements(), OnnxParity.TOLERANCE));
+    }
+
+    /**
+     * {@code fp32} with float16 weights, compared with it on the faces of its check.
+     *
+     * @throws IllegalStateException when a probability moves by more than {@link #HALF_PRECISION_TOLERANCE}
+     */
+    private ExportedModel halfPrecision(Checked fp32, RunContext run) {
+        OnnxMl.ModelProto halved = run.time("float16", () -> OnnxWeights.halfPrecision(fp32.exported().model()));
+        OnnxSidecar.Verification v = fp32.verification();
+        List<byte[]> faces;
+        float[][] reference;
+        try (OnnxRunner runner = OnnxRunner.open(fp32.exported().bytes(), threads)) {
+            faces = OnnxParity.randomFaces(v.faces(), Math.toIntExact(runner.imageShape()[1]), v.seed());
+            reference = runner.probabilitiesOfGray(faces);
+        }
+        OnnxParity.Result check;
+        try (OnnxRunner runner = OnnxRunner.open(halved.toByteArray(), threads)) {
+            check = OnnxParity.compare(reference, runner.probabilitiesOfGray(faces));
+        }
+        run.fact("float16MaxAbsProbabilityDiff", check.maxAbsDiff());
+        run.fact("float16Top1Agreements", check.top1Agreements() + "/" + check.faces());
+        if (!(check.maxAbsDiff() <= HALF_PRECISION_TOLERANCE)) {
+            throw new IllegalStateException(String.format(Locale.ROOT, "float16 weights move the probabilities of %s by"
+                    + " up to %.3g on %d random faces (tolerance %s; top-1 agreed on %d); nothing was written: export"
+                    + " without --fp16-weights", fp32.exported().sidecar().modelId(), check.maxAbsDiff(), check.faces(),
+                    HALF_PRECISION_TOLERANCE, check.top1Agreements()));
+        }
+        return fp32.exported().halfPrecision(halved, new OnnxSidecar.HalfPrecision(OnnxWeights.storage(halved),
+                check.faces(), check.maxAbsDiff(), check.top1Agreements(), HALF_PRECISION_TOLERANCE));
     }
 
     /**
@@ -376,6 +424,11 @@ final class ExportCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "  check       %d random faces: max |p_onnx - p_djl| = %.3g, top-1 agreement"
                 + " %d/%d%n", s.verification().faces(), s.verification().maxAbsDiff(),
                 s.verification().top1Agreements(), s.verification().faces());
+        if (s.halfPrecision() != null) {
+            OnnxSidecar.HalfPrecision h = s.halfPrecision();
+            System.out.printf(Locale.ROOT, "  weights     %s, %.2f MB: max |p_fp16 - p_fp32| = %.3g, top-1 agreement"
+                    + " %d/%d%n", h.storage(), megabytes(file), h.maxAbsDiff(), h.top1Agreements(), h.faces());
+        }
         System.out.printf("  sidecar     %s%n", ExportedModel.sidecarFile(file));
         System.out.printf("  run         %s%n", run.dir());
     }

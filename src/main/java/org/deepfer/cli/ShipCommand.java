@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ship", mixinStandardHelpOptions = true,
         description = {"Ship an exported model directory into the repository (default: models/default, which predict,",
             "evaluate, robustness, explain, realtime and serve use when given no --model): the ONNX file and",
-            "its sidecar, the DJL parameters, config, classes, normalization, calibration, int8 file and",
-            "training history; a fixture (procedural faces and the probabilities DJL and ONNX Runtime give",
+            "its sidecar, the DJL parameters (unless --no-djl-params), config, classes, normalization,",
+            "calibration, int8 file and training history; a fixture (procedural faces and the probabilities DJL and ONNX Runtime give",
             "them, checked by ShippedModelTest) and MODEL_CARD.md from the evaluation and robustness reports.",
             "Assembled beside the target and swapped in at the end; refused above --max-mb."})
 final class ShipCommand implements Callable<Integer> {
@@ -54,6 +54,12 @@ final class ShipCommand implements Callable<Integer> {
     @Option(names = "--no-int8", description = "Leave model.int8.onnx out even when the model has one.")
     boolean noInt8;
 
+    @Option(names = "--no-djl-params",
+            description = {"Leave model.params out: DJL then reads the weights from model.onnx, batch norms folded",
+                "(it predicts the same but cannot continue training). One copy of the weights, for a model",
+                "whose two copies do not fit --max-mb."})
+    boolean noDjlParams;
+
     @Option(names = "--max-mb", paramLabel = "MB", defaultValue = "25",
             description = "Size budget of the shipped directory in MB. Default: ${DEFAULT-VALUE}.")
     double maxMb;
@@ -73,7 +79,7 @@ final class ShipCommand implements Callable<Integer> {
         ModelShipper.Result r;
         try {
             r = new ModelShipper().ship(new ModelShipper.Options(model, target, heading, evaluations, robustness,
-                    twinEvaluations, twinRobustness, !noInt8, (long) (maxMb * 1e6), replace));
+                    twinEvaluations, twinRobustness, !noInt8, !noDjlParams, (long) (maxMb * 1e6), replace));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("ship: " + e.getMessage(), e);
         }

@@ -33,6 +33,14 @@ public record ExportedModel(OnnxMl.ModelProto model, OnnxSidecar sidecar) {
     }
 
     /**
+     * This export with its weights stored as float16 ({@link OnnxWeights#halfPrecision}), given
+     * {@code how} that file compared with this one.
+     */
+    public ExportedModel halfPrecision(OnnxMl.ModelProto halved, OnnxSidecar.HalfPrecision how) {
+        return new ExportedModel(halved, sidecar.halved(how));
+    }
+
+    /**
      * Where the int8 model of {@code onnxFile} goes: {@code model.onnx} gives {@code
      * model.int8.onnx} beside it.
      */

@@ -11,7 +11,9 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.util.Pair;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.deepfer.train.model.FerModel;
@@ -43,10 +45,67 @@ final class NetworkTranslator {
             + " Conv2d (optionally followed by BatchNorm), Linear, Dropout and LayerOp"
             + " (ReLU, ReLU6, SiLU, max pool, global average pool, flatten)";
 
+    /**
+     * How the values of an export's initializers came from the model's parameters, and so how to put
+     * them back into a model of the same architecture ({@link OnnxWeights#load}): the export read
+     * backwards.
+     */
+    sealed interface Binding permits ConvBinding, LinearBinding {
+        /** Sets the parameters from {@code values}, the export's initializers by name. */
+        void restore(Map<String, float[]> values);
+    }
+
+    /**
+     * A Conv node's weight and bias initializers (bias null when it has none). With a folded batch
+     * norm, the folded weights go into the convolution and the batch norm becomes the bias alone:
+     * gamma 1, beta the folded bias, running mean 0 and running variance 1 - eps, so that in
+     * inference it adds the bias and scales by 1 / sqrt(1 - eps + eps) = 1. The convolution's own
+     * bias, if it has one, is 0: the folded bias holds it.
+     */
+    record ConvBinding(String weight, String bias, Conv2d conv, BatchNorm bn, double epsilon) implements Binding {
+        @Override
+        public void restore(Map<String, float[]> values) {
+            Map<String, Parameter> c = parametersByName(conv);
+            put(c.get("weight"), values, weight);
+            if (bn == null) {
+                if (conv.isIncludeBias()) {
+                    put(c.get("bias"), values, bias);
+                }
+                return;
+            }
+            if (conv.isIncludeBias()) {
+                fill(c.get("bias"), 0f);
+            }
+            Map<String, Parameter> n = parametersByName(bn);
+            fill(n.get("gamma"), 1f);
+            put(n.get("beta"), values, bias);
+            fill(n.get("runningMean"), 0f);
+            fill(n.get("runningVar"), (float) (1 - epsilon));
+        }
+    }
+
+    /** A Gemm node's weight and bias initializers (bias null when the layer has none). */
+    record LinearBinding(String weight, String bias, Linear linear) implements Binding {
+        @Override
+        public void restore(Map<String, float[]> values) {
+            Map<String, Parameter> p = parametersByName(linear);
+            put(p.get("weight"), values, weight);
+            if (bias != null) {
+                put(p.get("bias"), values, bias);
+            }
+        }
+    }
+
     private final ONNXContext onnx;
+    private final List<Binding> bindings = new ArrayList<>();
 
     NetworkTranslator(ONNXContext onnx) {
         this.onnx = onnx;
+    }
+
+    /** The bindings of every weight initializer translated so far, in graph order. */
+    List<Binding> bindings() {
+        return List.copyOf(bindings);
     }
 
     /** {@code block}, named {@code path}, applied to {@code x}. */
@@ -184,14 +243,19 @@ final class NetworkTranslator {
         boolean withBias = bn != null || conv.isIncludeBias();
         List<ONNXRef<?>> inputs = new ArrayList<>();
         inputs.add(x.ref());
-        inputs.add(tensor(path + "_weight", weightShape, weight));
+        ONNXInitializer weightTensor = tensor(path + "_weight", weightShape, weight);
+        inputs.add(weightTensor);
+        ONNXInitializer biasTensor = null;
         if (withBias) {
             float[] b = new float[outChannels];
             for (int c = 0; c < outChannels; c++) {
                 b[c] = (float) bias[c];
             }
-            inputs.add(tensor(path + "_bias", new Shape(outChannels), b));
+            biasTensor = tensor(path + "_bias", new Shape(outChannels), b);
+            inputs.add(biasTensor);
         }
+        bindings.add(new ConvBinding(weightTensor.getReference(), biasTensor == null ? null
+                : biasTensor.getReference(), conv, bn, bn == null ? 0 : FerModel.batchNormEpsilon(bn).orElseThrow()));
         Shape kernel = conv.getKernelShape();
         Shape stride = conv.getStride();
         Shape pad = conv.getPadding();
@@ -217,11 +281,16 @@ final class NetworkTranslator {
         Shape weightShape = weight.getShape();
         List<ONNXRef<?>> inputs = new ArrayList<>();
         inputs.add(x.ref());
-        inputs.add(tensor(path + "_weight", weightShape, weight.toFloatArray()));
+        ONNXInitializer weightTensor = tensor(path + "_weight", weightShape, weight.toFloatArray());
+        inputs.add(weightTensor);
+        ONNXInitializer biasTensor = null;
         if (p.containsKey("bias")) {
-            inputs.add(tensor(path + "_bias", new Shape(weightShape.get(0)),
-                    array(p.get("bias"), path + "_bias").toFloatArray()));
+            biasTensor = tensor(path + "_bias", new Shape(weightShape.get(0)),
+                    array(p.get("bias"), path + "_bias").toFloatArray());
+            inputs.add(biasTensor);
         }
+        bindings.add(new LinearBinding(weightTensor.getReference(), biasTensor == null ? null
+                : biasTensor.getReference(), linear));
         Shape out = linear.getOutputShapes(new Shape[] {x.shape()})[0];
         return new Value(onnx.operation(ONNXOperators.GEMM, inputs, path, Map.of("transB", 1)), out);
     }
@@ -294,6 +363,28 @@ final class NetworkTranslator {
                     + " model before exporting it");
         }
         return parameter.getArray();
+    }
+
+    /** Sets {@code parameter} to the values of the initializer {@code name}, which must fit its shape. */
+    private static void put(Parameter parameter, Map<String, float[]> values, String name) {
+        float[] v = values.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("the ONNX graph has no initializer " + name + ", which the model's "
+                    + parameter.getName() + " parameter comes from: it is not an export of this architecture");
+        }
+        NDArray array = parameter.getArray();
+        if (v.length != array.size()) {
+            throw new IllegalArgumentException("the ONNX initializer " + name + " holds " + v.length + " values, but"
+                    + " the model's " + parameter.getName() + " parameter there has shape " + array.getShape() + " ("
+                    + array.size() + "): it is an export of another width or class count");
+        }
+        array.set(FloatBuffer.wrap(v));
+    }
+
+    private static void fill(Parameter parameter, float value) {
+        float[] v = new float[Math.toIntExact(parameter.getArray().size())];
+        Arrays.fill(v, value);
+        parameter.getArray().set(FloatBuffer.wrap(v));
     }
 
     private static int[] ints(Shape shape) {

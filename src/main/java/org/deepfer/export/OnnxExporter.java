@@ -149,6 +149,20 @@ public final class OnnxExporter {
     }
 
     /**
+     * How {@code model}'s parameters become the initializers of its export, for reading an export
+     * back into a model of the same architecture ({@link OnnxWeights#load}). The model must be
+     * initialized; its values do not matter.
+     */
+    static List<NetworkTranslator.Binding> bindings(FerModel model) {
+        ONNXContext onnx = new ONNXContext();
+        NetworkTranslator network = new NetworkTranslator(onnx);
+        NetworkTranslator.Value input = new NetworkTranslator.Value(onnx.floatInput(INPUT, 1),
+                model.spec().inputShape(1));
+        network.block(model.head(), "head", network.block(model.backbone(), "backbone", input));
+        return network.bindings();
+    }
+
+    /**
      * The preprocessing nodes, mirroring {@link BatchMaker#writeInput} for a gray face of {@code
      * faceSize}²; appends a description of each step to {@code steps}.
      */
@@ -278,6 +292,6 @@ public final class OnnxExporter {
                         "class probabilities, softmax(logits / temperature), in the order of classes"),
                 new OnnxSidecar.NetworkInput(spec.inputChannels(), spec.inputSize()), steps,
                 new OnnxSidecar.Normalization(settings.normalization().mean(), settings.normalization().std()),
-                settings.temperature(), OPSET, IR_VERSION, PRODUCER, VERSION, null, null, null, null, null);
+                settings.temperature(), OPSET, IR_VERSION, PRODUCER, VERSION, null, null, null, null, null, null);
     }
 }

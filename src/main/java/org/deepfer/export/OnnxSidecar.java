@@ -29,11 +29,14 @@ import java.util.Map;
  * @param verification how the file compared with DJL when it was written, or null if it was not
  *     checked (an int8 file is checked against its fp32 file instead: see {@code quantization})
  * @param quantization how an int8 file was made from the fp32 one, or null for an fp32 file
+ * @param halfPrecision how a file with float16 weights compared with its float32 export, or null
+ *     when the weights are float32
  */
 public record OnnxSidecar(String modelId, String architecture, double width, List<String> classes, Tensor input,
         Tensor output, NetworkInput networkInput, List<String> preprocessing, Normalization normalization,
         double temperature, int opset, long irVersion, String producer, String exporterVersion, String onnxSha256,
-        String exportedAt, String exportedBy, Verification verification, Quantization quantization) {
+        String exportedAt, String exportedBy, Verification verification, Quantization quantization,
+        HalfPrecision halfPrecision) {
 
     public OnnxSidecar {
         classes = List.copyOf(classes);
@@ -105,16 +108,36 @@ public record OnnxSidecar(String modelId, String architecture, double width, Lis
     public record Agreement(int faces, String source, int top1Agreements, double maxAbsDiff, double meanAbsDiff,
             double minTop1Agreement) {}
 
+    /**
+     * Weights stored as float16 ({@link OnnxWeights#halfPrecision}), and how the file compared with
+     * its float32 export on the random faces of the export's check.
+     *
+     * @param storage {@code float16}
+     * @param faces how many faces
+     * @param maxAbsDiff the largest |p_fp16 - p_fp32| of any class probability
+     * @param top1Agreements faces whose most probable class agreed
+     * @param tolerance the largest difference accepted
+     */
+    public record HalfPrecision(String storage, int faces, double maxAbsDiff, int top1Agreements, double tolerance) {}
+
     /** This sidecar completed with what is known once the file is written. */
     OnnxSidecar written(String sha256, String at, String by, Verification check) {
         return new OnnxSidecar(modelId, architecture, width, classes, input, output, networkInput, preprocessing,
                 normalization, temperature, opset, irVersion, producer, exporterVersion, sha256, at, by, check,
-                quantization);
+                quantization, halfPrecision);
     }
 
     /** The sidecar of an int8 file made from this one's, before it is written. */
     OnnxSidecar quantized(Quantization how) {
         return new OnnxSidecar(modelId, architecture, width, classes, input, output, networkInput, preprocessing,
-                normalization, temperature, opset, irVersion, producer, exporterVersion, null, null, null, null, how);
+                normalization, temperature, opset, irVersion, producer, exporterVersion, null, null, null, null, how,
+                null);
+    }
+
+    /** The sidecar of this export with its weights stored as float16, before it is written. */
+    OnnxSidecar halved(HalfPrecision how) {
+        return new OnnxSidecar(modelId, architecture, width, classes, input, output, networkInput, preprocessing,
+                normalization, temperature, opset, irVersion, producer, exporterVersion, null, null, null, null, null,
+                how);
     }
 }

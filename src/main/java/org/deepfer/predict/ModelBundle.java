@@ -6,11 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,6 +25,7 @@ import org.deepfer.augment.AugmentJob;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.export.OnnxWeights;
 import org.deepfer.run.Reports;
 import org.deepfer.train.OneDnnProbe;
 import org.deepfer.train.model.FerModel;
@@ -32,8 +35,9 @@ import org.deepfer.train.model.Models;
 /**
  * A trained model directory ({@code models/<id>/}) read back: the architecture from its
  * {@code config.yaml}, its class names and the training split's normalization, and the parameters
- * of its best epoch. Everything that predicts starts here, so a model is rebuilt from the same
- * files in every stage.
+ * of its best epoch: {@code model.params} as training wrote them or, in a shipped directory that
+ * holds its weights once, the weights of its ONNX export ({@link OnnxWeights#load}). Everything that
+ * predicts starts here, so a model is rebuilt from the same files in every stage.
  *
  * @param dir the model directory, absolute
  * @param modelId the directory's name, which is the training run's model id
@@ -45,6 +49,8 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
         AugmentJob.Normalization normalization) {
     /** The best epoch's parameters, as training saves them. */
     public static final String PARAMS = "model.params";
+    /** The ONNX export, whose weights stand in for {@link #PARAMS} when a directory has only them. */
+    public static final String ONNX = "model.onnx";
     public static final String CONFIG = "config.yaml";
     public static final String CLASSES = "classes.json";
     public static final String NORMALIZATION = "normalization.json";
@@ -68,11 +74,15 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
             throw new IllegalArgumentException("model directory " + abs + " does not exist"
                     + (Files.exists(abs) ? " (it is a file)" : "") + "; expected models/<id>/ written by `train`");
         }
-        for (String file : List.of(CONFIG, CLASSES, NORMALIZATION, PARAMS)) {
+        for (String file : List.of(CONFIG, CLASSES, NORMALIZATION)) {
             if (!Files.isRegularFile(abs.resolve(file))) {
                 throw new IllegalArgumentException("model directory " + abs + " has no " + file
                         + " (expected config.yaml, classes.json, normalization.json and model.params from `train`)");
             }
+        }
+        if (!Files.isRegularFile(abs.resolve(PARAMS)) && !Files.isRegularFile(abs.resolve(ONNX))) {
+            throw new IllegalArgumentException("model directory " + abs + " has no weights: neither " + PARAMS
+                    + " (from `train`) nor " + ONNX + " (from `export`)");
         }
         List<String> classes = classNames(abs.resolve(CLASSES));
         ModelSpec spec = spec(abs.resolve(CONFIG), classes.size());
@@ -94,16 +104,34 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
     }
 
     /**
-     * The model built, initialized and loaded with {@link #paramsFile()}, its arrays owned by
+     * Whether the weights come from the ONNX export, the directory having no {@link #PARAMS}: they
+     * predict as the trained model does but hold its batch norms folded, so they cannot continue
+     * training.
+     */
+    public boolean weightsFromOnnx() {
+        return !Files.isRegularFile(paramsFile());
+    }
+
+    /** The file the weights are read from: {@link #PARAMS}, or the ONNX export if there is none. */
+    public Path weightsFile() {
+        return weightsFromOnnx() ? dir.resolve(ONNX) : paramsFile();
+    }
+
+    /**
+     * The model built, initialized and loaded with {@link #weightsFile()}, its arrays owned by
      * {@code manager}. Every parameter's shape is checked against the architecture: DJL's loader
      * alone would accept arrays of another width and fail only later, somewhere in a forward pass.
      *
-     * @throws IllegalArgumentException when the parameters do not fit the model config.yaml describes
+     * @throws IllegalArgumentException when the weights do not fit the model config.yaml describes
      */
     public FerModel loadModel(NDManager manager) {
         OneDnnProbe.checkOnce();
         FerModel model = Models.build(spec);
         model.block().initialize(manager, DataType.FLOAT32, spec.inputShape(1));
+        if (weightsFromOnnx()) {
+            loadOnnxWeights(model);
+            return model;
+        }
         Map<String, Shape> expected = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : model.block().getParameters()) {
             expected.put(p.getKey(), p.getValue().getArray().getShape());
@@ -131,6 +159,23 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
             }
         }
         return model;
+    }
+
+    private void loadOnnxWeights(FerModel model) {
+        Path file = dir.resolve(ONNX);
+        OnnxMl.ModelProto onnx;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            onnx = OnnxMl.ModelProto.parseFrom(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            OnnxWeights.load(model, onnx);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + " does not fit the " + spec.name() + " (width " + spec.width()
+                    + ", input " + spec.inputChannels() + "x" + spec.inputSize() + ", " + spec.classes()
+                    + " classes) that " + dir.resolve(CONFIG) + " describes: " + e.getMessage(), e);
+        }
     }
 
     private static List<String> classNames(Path file) {

@@ -25,10 +25,15 @@ public final class DefaultModel {
         return ProjectFiles.candidates(DIR);
     }
 
-    /** The first of {@code places} that holds a model's parameters, absolute. */
+    /** The first of {@code places} that holds a model's weights (DJL parameters or ONNX export), absolute. */
     public static Optional<Path> find(List<Path> places) {
-        return places.stream().filter(p -> Files.isRegularFile(p.resolve(ModelBundle.PARAMS))).findFirst()
+        return places.stream().filter(DefaultModel::holdsWeights).findFirst()
                 .map(p -> p.toAbsolutePath().normalize());
+    }
+
+    private static boolean holdsWeights(Path dir) {
+        return Files.isRegularFile(dir.resolve(ModelBundle.PARAMS))
+                || Files.isRegularFile(dir.resolve(ModelBundle.ONNX));
     }
 
     /** The default model, if there is one where {@link #candidates} look. */

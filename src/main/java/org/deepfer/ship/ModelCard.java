@@ -162,6 +162,17 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                 + " checked against DJL when exported (max |Δp| %.2g on %d faces).", fp32.input().shape(),
                 fp32.verification() == null ? Double.NaN : fp32.verification().maxAbsDiff(),
                 fp32.verification() == null ? 0 : fp32.verification().faces()));
+        if (fp32.halfPrecision() != null) {
+            OnnxSidecar.HalfPrecision h = fp32.halfPrecision();
+            md.append(String.format(Locale.ROOT, " Its weights are stored as %s (cast to float32 as the file loads),"
+                    + " which moved the probabilities by at most %.2g on those faces (top-1 kept on %d of %d).",
+                    h.storage(), h.maxAbsDiff(), h.top1Agreements(), h.faces()));
+        }
+        if (bundle.weightsFromOnnx()) {
+            md.append(" There is no `model.params`: DJL reads its weights from `model.onnx`, each batch norm folded"
+                    + " into the convolution before it, which predicts as the trained model does but cannot continue"
+                    + " training (fine-tune from the training run, `" + source.getFileName() + "`).");
+        }
         int8.ifPresent(q -> md.append(String.format(Locale.ROOT, " `model.int8.onnx`: %s; kept fp32's top-1 class on"
                 + " %d of %d faces.", q.quantization().ranges(), q.quantization().agreement().top1Agreements(),
                 q.quantization().agreement().faces())));

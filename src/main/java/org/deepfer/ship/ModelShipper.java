@@ -27,8 +27,8 @@ import org.deepfer.train.Checkpoint;
 
 /**
  * Ships a trained model directory into the repository (by default {@code models/default/}): the
- * files inference needs (ONNX file and sidecar, DJL parameters, config, classes, normalization,
- * calibration, and the int8 file when there is one), the training history, a fixture of recorded
+ * files inference needs (ONNX file and sidecar, DJL parameters unless DJL is to read the ONNX
+ * file's weights, config, classes, normalization, calibration, and the int8 file when there is one), the training history, a fixture of recorded
  * predictions and a model card. Everything is assembled in a sibling folder and swapped in at the
  * end, so a failed ship leaves the old model as it was; the whole directory must fit a size budget.
  */
@@ -36,7 +36,7 @@ public final class ModelShipper {
     /** The budget of a shipped directory unless told otherwise. */
     public static final long DEFAULT_MAX_BYTES = 25_000_000L;
     static final List<String> REQUIRED = List.of(ModelBundle.CONFIG, ModelBundle.CLASSES, ModelBundle.NORMALIZATION,
-            ModelBundle.PARAMS, "model.onnx", "model.onnx.json");
+            ModelBundle.ONNX, "model.onnx.json");
     static final List<String> OPTIONAL = List.of("model.int8.onnx", "model.int8.onnx.json", ModelCalibration.FILE,
             "best_metrics.json", "history.json", "curves.png");
     static final String TRAINING_CARD = "TRAINING_CARD.md";
@@ -54,11 +54,14 @@ public final class ModelShipper {
      *     figure of its own: final_eval.json reports of its twin, the same recipe with validation held out
      * @param twinRobustness the twin's robustness.json, or null
      * @param withInt8 ship model.int8.onnx too when the source has it
+     * @param withParams ship the DJL parameters (model.params); without them DJL reads its weights
+     *     from model.onnx ({@link ModelBundle#weightsFromOnnx})
      * @param maxBytes the size budget of the whole directory
      * @param replace whether an existing target may be replaced
      */
     public record Options(Path source, Path target, String title, List<Path> evaluations, Path robustness,
-            List<Path> twinEvaluations, Path twinRobustness, boolean withInt8, long maxBytes, boolean replace) {
+            List<Path> twinEvaluations, Path twinRobustness, boolean withInt8, boolean withParams, long maxBytes,
+            boolean replace) {
         public Options {
             evaluations = List.copyOf(evaluations);
             twinEvaluations = List.copyOf(twinEvaluations);
@@ -94,6 +97,10 @@ public final class ModelShipper {
                 throw new IllegalArgumentException(source.dir() + " has no " + file + (file.startsWith("model.onnx")
                         ? ": export it first (deepfer export --model " + o.source() + " --calibrated)" : ""));
             }
+        }
+        if (o.withParams() && source.weightsFromOnnx()) {
+            throw new IllegalArgumentException(source.dir() + " has no " + ModelBundle.PARAMS + " to ship; ship it"
+                    + " without (--no-djl-params), DJL then reads the weights from " + ModelBundle.ONNX);
         }
         Path target = o.target().toAbsolutePath().normalize();
         if (target.equals(source.dir())) {
@@ -135,6 +142,9 @@ public final class ModelShipper {
         for (String file : REQUIRED) {
             Files.copy(source.dir().resolve(file), staging.resolve(file));
         }
+        if (o.withParams()) {
+            Files.copy(source.dir().resolve(ModelBundle.PARAMS), staging.resolve(ModelBundle.PARAMS));
+        }
         for (String file : OPTIONAL) {
             boolean int8 = file.startsWith("model.int8");
             if (Files.isRegularFile(source.dir().resolve(file)) && (!int8 || o.withInt8())) {
@@ -170,8 +180,9 @@ public final class ModelShipper {
                     .forEach(f -> largest.append(String.format(Locale.ROOT, "; %s %.2f MB", f.getKey(),
                             f.getValue() / 1e6)));
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the shipped model would take %.2f MB, more"
-                    + " than the %.2f MB allowed (largest: %s); nothing was shipped: leave out the int8 file or ship"
-                    + " a smaller model", bytes / 1e6, o.maxBytes() / 1e6, largest.substring(2)));
+                    + " than the %.2f MB allowed (largest: %s); nothing was shipped: leave out the int8 file"
+                    + " (--no-int8) or the DJL parameters (--no-djl-params: DJL reads model.onnx), export with float16"
+                    + " weights (export --fp16-weights), or ship a smaller model", bytes / 1e6, o.maxBytes() / 1e6, largest.substring(2)));
         }
         return new Result(target, files, bytes, fixture);
     }

@@ -15,6 +15,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.predict.ModelBundle;
 import org.deepfer.tables.Labels;
 import org.deepfer.train.model.FerModel;
 import org.deepfer.train.model.ModelSpec;
@@ -66,6 +67,11 @@ final class PretrainedLoader {
         }
         Path params = Files.isDirectory(source) ? source.resolve(TrainJob.BEST_PARAMS) : source;
         if (!Files.isRegularFile(params)) {
+            if (Files.isDirectory(source) && Files.isRegularFile(source.resolve(ModelBundle.ONNX))) {
+                throw new IllegalArgumentException("train.pretrained: " + source + " holds its weights only in "
+                        + ModelBundle.ONNX + ", batch norms folded into the convolutions, which cannot continue"
+                        + " training; give the training run's directory (its model card names it)");
+            }
             throw new IllegalArgumentException("train.pretrained: no parameter file at " + params);
         }
         ModelSpec sourceSpec = target.spec();

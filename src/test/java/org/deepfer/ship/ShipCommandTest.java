@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.deepfer.evaluate.ModelCalibration;
+import org.deepfer.export.OnnxSidecar;
 import org.deepfer.export.TestModels;
 import org.deepfer.predict.ModelBundle;
 import org.deepfer.run.Reports;
@@ -206,6 +207,43 @@ class ShipCommandTest {
                 "calibration", Map.of("temperature", temperature),
                 "calibrated", Map.of("calibration", Map.of("expectedCalibrationError", 0.05))));
         return file;
+    }
+
+    /**
+     * Float16 weights and no DJL parameters: one copy of the weights at half the size, which DJL
+     * reads back from model.onnx and which still passes its fixture in both engines.
+     */
+    @Test
+    void aModelShipsWithOneHalfPrecisionCopyOfItsWeights() throws Exception {
+        long float32Bytes = Files.size(model.resolve("model.onnx"));
+        Outcome o = run("export", "--model", model.toString(), "--calibrated", "--fp16-weights", "--verify-faces", "4",
+                "--threads", "1", "--set", "paths.results=" + root.resolve("results"));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("weights     float16"), o.out());
+        OnnxSidecar sidecar = Reports.readJson(model.resolve("model.onnx.json"), OnnxSidecar.class);
+        assertEquals("float16", sidecar.halfPrecision().storage());
+        assertTrue(sidecar.halfPrecision().maxAbsDiff() <= 0.01, sidecar.halfPrecision().toString());
+        double ratio = (double) Files.size(model.resolve("model.onnx")) / float32Bytes;
+        assertTrue(ratio > 0.45 && ratio < 0.6, "float16 / float32 file size " + ratio);
+
+        o = run("ship", "--model", model.toString(), "--to", target.toString(), "--no-djl-params");
+
+        assertEquals(0, o.code(), o.err());
+        assertFalse(Files.exists(target.resolve("model.params")));
+        assertTrue(ModelBundle.load(target).weightsFromOnnx());
+        assertTrue(Fixture.check(target).passed(), Fixture.check(target).toString());
+        String card = Files.readString(target.resolve("MODEL_CARD.md"));
+        assertTrue(card.contains("Its weights are stored as float16"), card);
+        assertTrue(card.contains("There is no `model.params`: DJL reads its weights from `model.onnx`"), card);
+        assertEquals(DefaultModel.find(List.of(target)).orElseThrow(), target.toAbsolutePath().normalize());
+    }
+
+    @Test
+    void exportRefusesFloat16WeightsWithInt8() {
+        Outcome o = run("export", "--model", model.toString(), "--fp16-weights", "--int8", "--set",
+                "paths.results=" + root.resolve("results"));
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--fp16-weights and --int8"), o.err());
     }
 
     @Test

@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.deepfer.train.model.FerModel;
 import org.deepfer.train.model.ModelSpec;
 import org.deepfer.train.model.Models;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Loading PyTorch files into our architectures. The fixtures (see make_baseline_fixture.py) are a
@@ -69,6 +71,18 @@ class PretrainedLoaderTest {
             // Width 0.25 keeps 8 filters in stage 1 but has 16 in stage 2: tensor #6 is 0.4.weight.
             assertTrue(e.getMessage().contains("tensor #6") && e.getMessage().contains("0.4.weight")
                     && e.getMessage().contains(file.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void aDirectoryWithOnlyItsOnnxExportIsRefusedAsAStartingPoint(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("model.onnx"), "an export");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            FerModel model = initialized(GRAY, manager);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> PretrainedLoader.load(dir, model, manager));
+            assertTrue(e.getMessage().contains("holds its weights only in model.onnx")
+                    && e.getMessage().contains("cannot continue training"), e.getMessage());
         }
     }
 
