@@ -228,16 +228,9 @@ final class ExportCommand implements Callable<Integer> {
     private ExportedModel halfPrecision(Checked fp32, RunContext run) {
         OnnxMl.ModelProto halved = run.time("float16", () -> OnnxWeights.halfPrecision(fp32.exported().model()));
         OnnxSidecar.Verification v = fp32.verification();
-        List<byte[]> faces;
-        float[][] reference;
-        try (OnnxRunner runner = OnnxRunner.open(fp32.exported().bytes(), threads)) {
-            faces = OnnxParity.randomFaces(v.faces(), Math.toIntExact(runner.imageShape()[1]), v.seed());
-            reference = runner.probabilitiesOfGray(faces);
-        }
-        OnnxParity.Result check;
-        try (OnnxRunner runner = OnnxRunner.open(halved.toByteArray(), threads)) {
-            check = OnnxParity.compare(reference, runner.probabilitiesOfGray(faces));
-        }
+        int size = Math.toIntExact(fp32.exported().sidecar().input().shape().get(2));
+        OnnxParity.Result check = compare(fp32.exported().bytes(), halved.toByteArray(),
+                OnnxParity.randomFaces(v.faces(), size, v.seed()));
         run.fact("float16MaxAbsProbabilityDiff", check.maxAbsDiff());
         run.fact("float16Top1Agreements", check.top1Agreements() + "/" + check.faces());
         if (!(check.maxAbsDiff() <= HALF_PRECISION_TOLERANCE)) {
@@ -343,13 +336,13 @@ final class ExportCommand implements Callable<Integer> {
         return CalibrationFaces.fromTable(new Warehouse(spark, config.paths().warehouse(), run), count, size);
     }
 
-    /** Probabilities of both models on {@code faces}, compared. */
-    private OnnxParity.Result compare(byte[] fp32, byte[] int8, List<byte[]> faces) {
+    /** Probabilities of both models (the fp32 one, and its int8 or float16 form) on {@code faces}, compared. */
+    private OnnxParity.Result compare(byte[] fp32, byte[] candidate, List<byte[]> faces) {
         float[][] reference;
         try (OnnxRunner runner = OnnxRunner.open(fp32, threads)) {
             reference = runner.probabilitiesOfGray(faces);
         }
-        try (OnnxRunner runner = OnnxRunner.open(int8, threads)) {
+        try (OnnxRunner runner = OnnxRunner.open(candidate, threads)) {
             return OnnxParity.compare(reference, runner.probabilitiesOfGray(faces));
         }
     }

@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
         description = {"Ship an exported model directory into the repository (default: models/default, which predict,",
             "evaluate, robustness, explain, realtime and serve use when given no --model): the ONNX file and",
             "its sidecar, the DJL parameters (unless --no-djl-params), config, classes, normalization,",
-            "calibration, int8 file and training history; a fixture (procedural faces and the probabilities DJL and ONNX Runtime give",
-            "them, checked by ShippedModelTest) and MODEL_CARD.md from the evaluation and robustness reports.",
+            "calibration, int8 file and training history; a fixture (procedural faces and the probabilities",
+            "DJL and ONNX Runtime give them, checked by ShippedModelTest) and MODEL_CARD.md from the",
+            "evaluation and robustness reports.",
             "Assembled beside the target and swapped in at the end; refused above --max-mb."})
 final class ShipCommand implements Callable<Integer> {
     @Mixin

@@ -542,7 +542,7 @@ public final class Int8Quantizer {
     }
 
     private static double scalar(Graph g, String initializer) {
-        float[] v = floats(g.initializers.get(initializer));
+        float[] v = OnnxWeights.floats(g.initializers.get(initializer));
         return v.length == 1 ? v[0] : Double.NaN;
     }
 
@@ -659,7 +659,7 @@ public final class Int8Quantizer {
     private static String weights(Graph g, OnnxMl.NodeProto node, float[] scales, List<OnnxMl.NodeProto> nodes,
             List<OnnxMl.TensorProto> initializers) {
         OnnxMl.TensorProto w = g.initializers.get(node.getInput(1));
-        float[] values = floats(w);
+        float[] values = OnnxWeights.floats(w);
         int axis = channelAxis(node);
         byte[] q = new byte[values.length];
         for (int k = 0; k < values.length; k++) {
@@ -684,14 +684,15 @@ public final class Int8Quantizer {
      */
     private static float[] weightScales(Graph g, OnnxMl.NodeProto node, float inputScale) {
         OnnxMl.TensorProto w = g.initializers.get(node.getInput(1));
-        float[] values = floats(w);
+        float[] values = OnnxWeights.floats(w);
         int axis = channelAxis(node);
         float[] maxAbs = new float[Math.toIntExact(w.getDims(axis))];
         for (int k = 0; k < values.length; k++) {
             int c = channelOf(w, k, axis);
             maxAbs[c] = Math.max(maxAbs[c], Math.abs(values[k]));
         }
-        float[] bias = node.getInputCount() == 3 ? floats(g.initializers.get(node.getInput(2))) : new float[0];
+        float[] bias = node.getInputCount() == 3
+                ? OnnxWeights.floats(g.initializers.get(node.getInput(2))) : new float[0];
         float[] scales = new float[maxAbs.length];
         for (int c = 0; c < scales.length; c++) {
             scales[c] = maxAbs[c] > 0 ? maxAbs[c] / WEIGHT_MAX : 1f;
@@ -718,7 +719,7 @@ public final class Int8Quantizer {
     private static String bias(Graph g, OnnxMl.NodeProto node, float inputScale, float[] weightScales,
             List<OnnxMl.NodeProto> nodes, List<OnnxMl.TensorProto> initializers) {
         OnnxMl.TensorProto b = g.initializers.get(node.getInput(2));
-        float[] values = floats(b);
+        float[] values = OnnxWeights.floats(b);
         float[] scales = new float[values.length];
         ByteBuffer q = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int c = 0; c < values.length; c++) {
@@ -758,20 +759,6 @@ public final class Int8Quantizer {
             t.addDims(d);
         }
         return t.build();
-    }
-
-    /** The values of a float initializer, stored raw (little-endian) or as a float list. */
-    static float[] floats(OnnxMl.TensorProto t) {
-        if (!t.getRawData().isEmpty()) {
-            float[] out = new float[t.getRawData().size() / 4];
-            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-            return out;
-        }
-        float[] out = new float[t.getFloatDataCount()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = t.getFloatData(i);
-        }
-        return out;
     }
 
     private OnnxMl.ModelProto withGraph(OnnxMl.ModelProto fp32, OnnxMl.GraphProto graph, int faces) {

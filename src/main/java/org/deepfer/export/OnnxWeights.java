@@ -133,7 +133,10 @@ public final class OnnxWeights {
         return n;
     }
 
-    /** A FLOAT tensor's values, from raw little-endian bytes or the float_data field. */
+    /**
+     * A FLOAT tensor's values, from raw little-endian bytes or the float_data field; {@link
+     * Int8Quantizer} reads its initializers with it too.
+     */
     static float[] floats(OnnxMl.TensorProto t) {
         if (t.getRawData().isEmpty()) {
             float[] v = new float[t.getFloatDataCount()];

@@ -355,7 +355,7 @@ class Int8QuantizerTest {
         OnnxMl.NodeProto second = byName.get(reader);
         for (int t = 0; t < graph.getInitializerCount(); t++) {
             OnnxMl.TensorProto tensor = graph.getInitializer(t);
-            float[] v = Int8Quantizer.floats(tensor);
+            float[] v = OnnxWeights.floats(tensor);
             String name = tensor.getName();
             if (name.equals(first.getInput(1))) {
                 int perChannel = v.length / (int) tensor.getDims(0);
