@@ -157,7 +157,7 @@ final class ExportCommand implements Callable<Integer> {
         ExportCommand command = new ExportCommand();
         new CommandLine(command).parseArgs("--model", modelDir.toString(), "--calibrated");
         command.run(config);
-        return modelDir.resolve("model.onnx");
+        return modelDir.resolve(ModelBundle.ONNX);
     }
 
     private int run(DeepFerConfig config) {
@@ -174,7 +174,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new ConfigException("--fp16-weights and --int8: the int8 model is quantized from float32 weights"
                     + " and checked against the float32 file; export the two separately");
         }
-        Path file = out != null ? out.toAbsolutePath() : bundle.dir().resolve("model.onnx");
+        Path file = out != null ? out.toAbsolutePath() : bundle.dir().resolve(ModelBundle.ONNX);
         RunContext run = RunContext.start("export", config);
         try {
             Checked fp32 = export(bundle, temperature, run);

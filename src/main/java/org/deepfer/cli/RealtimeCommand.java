@@ -142,7 +142,7 @@ final class RealtimeCommand implements Callable<Integer> {
             org.deepfer.predict.PredictJob.useThreads(rt.threads());
             return new DjlClassifier(bundle, 1.0, storedSize);
         }
-        Path onnx = bundle.dir().resolve("model.onnx");
+        Path onnx = bundle.dir().resolve(ModelBundle.ONNX);
         if (!Files.isRegularFile(onnx)) {
             throw new ConfigException("realtime.engine is onnx but " + onnx + " does not exist: run"
                     + " `deepfer export --model " + bundle.dir() + "` first, or use --engine djl");

@@ -78,7 +78,7 @@ public final class LatencyBenchmark {
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         ModelBundle bundle = ModelBundle.load(modelDir);
-        Path fp32 = modelDir.resolve("model.onnx");
+        Path fp32 = modelDir.resolve(ModelBundle.ONNX);
         Path int8 = ExportedModel.int8File(fp32);
         for (Path file : List.of(fp32, int8)) {
             if (!Files.isRegularFile(file)) {

@@ -32,7 +32,7 @@ public final class ParityBenchmark {
         ModelBundle bundle = ModelBundle.load(Path.of(args[0]));
         Path folder = Path.of(args[1]);
         int wanted = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-        Path onnx = bundle.dir().resolve("model.onnx");
+        Path onnx = bundle.dir().resolve(ModelBundle.ONNX);
         OpenCv.load();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(folder)) {

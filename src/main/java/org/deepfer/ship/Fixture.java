@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.deepfer.export.ExportedModel;
 import org.deepfer.export.OnnxParity;
 import org.deepfer.export.OnnxRunner;
 import org.deepfer.export.OnnxSidecar;
@@ -61,7 +62,7 @@ public record Fixture(double temperature, List<Face> faces) {
      */
     static Fixture record(ModelBundle bundle) {
         Path modelDir = bundle.dir();
-        OnnxSidecar sidecar = Reports.readJson(modelDir.resolve("model.onnx.json"), OnnxSidecar.class);
+        OnnxSidecar sidecar = Reports.readJson(ExportedModel.sidecarFile(modelDir.resolve(ModelBundle.ONNX)), OnnxSidecar.class);
         int size = Math.toIntExact(sidecar.input().shape().get(2));
         SplittableRandom random = new SplittableRandom(SEED);
         List<String> files = new ArrayList<>();
@@ -160,7 +161,7 @@ public record Fixture(double temperature, List<Face> faces) {
             djl = predictor.probabilitiesOf(faces);
         }
         float[][] onnx;
-        try (OnnxRunner runner = OnnxRunner.open(modelDir.resolve("model.onnx"), 1)) {
+        try (OnnxRunner runner = OnnxRunner.open(modelDir.resolve(ModelBundle.ONNX), 1)) {
             onnx = runner.probabilitiesOfGray(pixels);
         }
         OnnxParity.Result engines = OnnxParity.compare(djl, onnx);

@@ -115,9 +115,10 @@ public final class ModelShipper {
         }
         Optional<JsonNode> robustness = Optional.ofNullable(o.robustness()).map(r -> reportOf(r, source));
         Optional<Twin> twin = twinOf(o, source);
-        OnnxSidecar fp32 = Reports.readJson(source.dir().resolve("model.onnx.json"), OnnxSidecar.class);
-        if (!fp32.onnxSha256().equals(sha256(source.dir().resolve("model.onnx")))) {
-            throw new IllegalArgumentException(source.dir().resolve("model.onnx") + " is not the file its sidecar"
+        Path onnx = source.dir().resolve(ModelBundle.ONNX);
+        OnnxSidecar fp32 = Reports.readJson(ExportedModel.sidecarFile(onnx), OnnxSidecar.class);
+        if (!fp32.onnxSha256().equals(sha256(onnx))) {
+            throw new IllegalArgumentException(onnx + " is not the file its sidecar"
                     + " describes (SHA-256 differs): export again");
         }
 
