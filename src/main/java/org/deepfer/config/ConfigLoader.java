@@ -88,13 +88,27 @@ public final class ConfigLoader {
      * trial derives its config from the job's.
      */
     public static DeepFerConfig load(DeepFerConfig base, List<String> overrides) {
+        return load(base, overrides, true);
+    }
+
+    /**
+     * A recorded config ({@link #loadRecorded}) with {@code overrides} applied, its teacher not
+     * opened either: how {@code ship} takes the machine it was trained on out of a model's config.
+     */
+    public static DeepFerConfig amendRecorded(DeepFerConfig recorded, List<String> overrides) {
+        return load(recorded, overrides, false);
+    }
+
+    private static DeepFerConfig load(DeepFerConfig base, List<String> overrides, boolean openTeacher) {
         ObjectNode tree = YAML.valueToTree(base);
         for (String override : overrides) {
             applyOverride(tree, override);
         }
         DeepFerConfig config = bind(tree);
         validate(config);
-        validateTeacher(config.train());
+        if (openTeacher) {
+            validateTeacher(config.train());
+        }
         return config;
     }
 

@@ -137,12 +137,24 @@ public final class ModelShipper {
         return shipped[0];
     }
 
+    /**
+     * {@code recorded} as a shipped directory keeps it: {@code train --config models/<id>/config.yaml}
+     * repeats the recipe, so {@code train.modelsDir} goes back to the default instead of naming a
+     * folder of the machine that trained it.
+     */
+    static DeepFerConfig portable(DeepFerConfig recorded) {
+        return ConfigLoader.amendRecorded(recorded,
+                List.of("train.modelsDir=" + ConfigLoader.defaults().train().modelsDir()));
+    }
+
     /** Writes the shipped directory into the empty {@code staging} folder. */
     private static Result assemble(Options o, ModelBundle source, Path staging, Path target, OnnxSidecar fp32,
             List<JsonNode> evaluations, Optional<JsonNode> robustness, Optional<Twin> twin) throws IOException {
         for (String file : REQUIRED) {
             Files.copy(source.dir().resolve(file), staging.resolve(file));
         }
+        Files.writeString(staging.resolve(ModelBundle.CONFIG), ConfigLoader.toYaml(portable(
+                ConfigLoader.loadRecorded(source.dir().resolve(ModelBundle.CONFIG)))));
         if (o.withParams()) {
             Files.copy(source.dir().resolve(ModelBundle.PARAMS), staging.resolve(ModelBundle.PARAMS));
         }

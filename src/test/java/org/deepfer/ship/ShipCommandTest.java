@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.deepfer.config.ConfigLoader;
+import org.deepfer.config.DeepFerConfig;
 import org.deepfer.evaluate.ModelCalibration;
 import org.deepfer.export.OnnxSidecar;
 import org.deepfer.export.TestModels;
@@ -58,7 +60,8 @@ class ShipCommandTest {
         Files.writeString(config, yaml.replace("pretrained: \"\"", "pretrained: \"models/base\"")
                 .replace("teacher: \"\"", "teacher: \"models/t1, models/t2\"")
                 .replace("includeValidation: false", "includeValidation: true")
-                .replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0"));
+                .replaceAll("earlyStoppingPatience: \\d+", "earlyStoppingPatience: 0")
+                .replaceAll("modelsDir: .*", "modelsDir: \"" + root.resolve("runs") + "\""));
 
         Outcome o = run("ship", "--model", model.toString(), "--to", target.toString(), "--evaluation",
                 eval.toString(), "--title", "Test model");
@@ -70,6 +73,13 @@ class ShipCommandTest {
         }
         assertFalse(Files.exists(target.resolveSibling("default.tmp")));
         ModelBundle.load(target);
+        DeepFerConfig shipped = ConfigLoader.loadRecorded(target.resolve("config.yaml"));
+        assertEquals(ConfigLoader.defaults().train().modelsDir(), shipped.train().modelsDir(),
+                "the shipped recipe writes where a fresh clone's runs go, not where this one trained");
+        assertEquals(ConfigLoader.flatten(ConfigLoader.loadRecorded(config)).entrySet().stream()
+                .filter(e -> !e.getKey().equals("train.modelsDir")).toList(),
+                ConfigLoader.flatten(shipped).entrySet().stream()
+                .filter(e -> !e.getKey().equals("train.modelsDir")).toList(), "the rest of the recipe as trained");
         Fixture fixture = Fixture.read(target);
         assertEquals(Fixture.FACES, fixture.faces().size());
         assertEquals(1.5, fixture.temperature());
