@@ -14,7 +14,9 @@ import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.FaceDetector;
 import org.deepfer.image.FaceImage;
 import org.opencv.core.Mat;
+import org.opencv.core.Rect;
 import org.opencv.core.Size;
+import org.opencv.imgproc.Imgproc;
 import org.opencv.videoio.VideoWriter;
 import org.opencv.videoio.Videoio;
 
@@ -61,6 +63,7 @@ public final class RealtimeLoop {
     public Summary run(FrameSource source, Outputs outputs, int maxFrames, java.util.function.IntConsumer progress) {
         StageTimes times = new StageTimes();
         VideoWriter writer = null;
+        Size videoSize = null;
         BufferedWriter lines = null;
         Mat frame = new Mat();
         int n = 0;
@@ -101,9 +104,10 @@ public final class RealtimeLoop {
                 long t6 = System.nanoTime();
                 if (outputs.video() != null) {
                     if (writer == null) {
-                        writer = openWriter(outputs.video(), source.fps(), frame.size());
+                        videoSize = frame.size();
+                        writer = openWriter(outputs.video(), source.fps(), videoSize);
                     }
-                    writer.write(frame);
+                    writeFitted(writer, frame, videoSize);
                 }
                 if (lines != null) {
                     lines.write(frameJson(n, (t0 - started) / 1e6, detect, tracks, probabilities, smoothed));
@@ -139,6 +143,36 @@ public final class RealtimeLoop {
 
     private static double ms(long from, long to) {
         return (to - from) / 1e6;
+    }
+
+    /**
+     * Writes {@code frame} into a video of {@code size}, the first frame's: a frame of another size
+     * (an image folder of mixed photos) is scaled to fit, aspect kept, on black borders, since a
+     * Motion-JPEG stream holds one frame size.
+     */
+    static void writeFitted(VideoWriter writer, Mat frame, Size size) {
+        if (frame.width() == (int) size.width && frame.height() == (int) size.height) {
+            writer.write(frame);
+            return;
+        }
+        Mat fitted = letterbox(frame, size);
+        writer.write(fitted);
+        fitted.release();
+    }
+
+    /** {@code frame} scaled to fit {@code size} with its aspect kept, centered on black. */
+    static Mat letterbox(Mat frame, Size size) {
+        double scale = Math.min(size.width / frame.width(), size.height / frame.height());
+        int w = Math.max(1, Math.min((int) size.width, (int) Math.round(frame.width() * scale)));
+        int h = Math.max(1, Math.min((int) size.height, (int) Math.round(frame.height() * scale)));
+        Mat canvas = Mat.zeros(size, frame.type());
+        Mat scaled = new Mat();
+        Imgproc.resize(frame, scaled, new Size(w, h), 0, 0, scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+        Mat target = canvas.submat(new Rect(((int) size.width - w) / 2, ((int) size.height - h) / 2, w, h));
+        scaled.copyTo(target);
+        target.release();
+        scaled.release();
+        return canvas;
     }
 
     private static VideoWriter openWriter(Path file, double fps, Size size) throws IOException {

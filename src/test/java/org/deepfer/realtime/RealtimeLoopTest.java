@@ -19,6 +19,7 @@ import org.opencv.core.Mat;
 import org.opencv.core.Rect;
 import org.opencv.core.Scalar;
 import org.opencv.core.Size;
+import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 import org.opencv.videoio.VideoWriter;
 import org.opencv.videoio.Videoio;
@@ -97,6 +98,49 @@ class RealtimeLoopTest {
         JsonNode summaryJson = json.readTree(dir.resolve("out/realtime_stats.json").toFile());
         assertEquals(FRAMES, summaryJson.get("frames").asInt());
         assertTrue(summaryJson.get("fps").asDouble() > 0);
+    }
+
+    @Test
+    void anImageFolderOfMixedSizesBecomesOneVideoAtTheFirstImagesSize(@TempDir Path dir) throws Exception {
+        Path images = Files.createDirectories(dir.resolve("photos"));
+        int[][] sizes = {{320, 240}, {640, 240}, {160, 240}};
+        for (int i = 0; i < sizes.length; i++) {
+            Mat image = new Mat(sizes[i][1], sizes[i][0], CvType.CV_8UC3, new Scalar(90, 90, 90));
+            Imgproc.rectangle(image, new Rect(sizes[i][0] / 2 - 30, 90, 60, 60), new Scalar(255, 255, 255), -1);
+            assertTrue(Imgcodecs.imwrite(images.resolve("p" + i + ".png").toString(), image));
+            image.release();
+        }
+        RealtimeLoop loop = new RealtimeLoop(new StandIns.BrightSquareDetector(), new FaceCropper(48, 0, true),
+                new StandIns.BrightnessClassifier(), new FaceTracker(0.3, 3, Smoothing.Factory.of("ema", 0.5, 1)), 1);
+        RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(dir.resolve("out/demo.avi"), null, null);
+        try (FrameSource source = FrameSource.images(images, 10)) {
+            assertEquals(3, loop.run(source, outputs, 0, i -> { }).frames());
+        }
+
+        List<Mat> frames = new ArrayList<>();
+        try (FrameSource annotated = FrameSource.video(outputs.video())) {
+            Mat frame = new Mat();
+            while (annotated.read(frame)) {
+                frames.add(frame.clone());
+            }
+        }
+        assertEquals(3, frames.size(), "every image is a frame of the video");
+        for (Mat frame : frames) {
+            assertEquals(new Size(320, 240), frame.size());
+        }
+        // 640x240 halves to 320x120, centered: black above and below; 160x240 stays, centered: black beside.
+        assertEquals(0, mean(frames.get(1), new Rect(0, 0, 320, 50)), 8, "black above the wide photo");
+        assertEquals(90, mean(frames.get(1), new Rect(0, 70, 40, 100)), 12, "the wide photo's gray");
+        assertEquals(0, mean(frames.get(2), new Rect(0, 0, 70, 240)), 8, "black beside the narrow photo");
+        assertEquals(90, mean(frames.get(2), new Rect(85, 0, 40, 60)), 12, "the narrow photo's gray");
+        frames.forEach(Mat::release);
+    }
+
+    private static double mean(Mat frame, Rect region) {
+        Mat part = frame.submat(region);
+        double mean = org.opencv.core.Core.mean(part).val[0];
+        part.release();
+        return mean;
     }
 
     @Test
