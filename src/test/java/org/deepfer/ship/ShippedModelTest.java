@@ -20,7 +20,7 @@ class ShippedModelTest {
     @ValueSource(strings = {"models/default", "models/fast"})
     void theShippedModelClassifiesItsFixtureAsRecordedWithBothEngines(String dir) {
         Path model = Path.of(dir);
-        assertTrue(Files.isRegularFile(model.resolve(ModelBundle.PARAMS)), model + " is not in the repository");
+        assertTrue(Files.isRegularFile(model.resolve(ModelBundle.ONNX)), model + " is not in the repository");
         ModelBundle.load(model);
 
         Fixture.Check check = Fixture.check(model);
