@@ -49,7 +49,9 @@ final class RealtimeCommand implements Callable<Integer> {
         @Option(names = "--camera", paramLabel = "INDEX", description = "A camera, e.g. 0.")
         Integer camera;
 
-        @Option(names = "--images", paramLabel = "DIR", description = "A folder of .jpg/.png images, read as frames.")
+        @Option(names = "--images", paramLabel = "DIR", description = {"A folder of .jpg/.png/.bmp images, read in name"
+            + " order as frames of one scene: faces are tracked and smoothed across them (unrelated photos: --set"
+            + " realtime.smoothing=none). The video takes the first image's size; others are scaled to fit it."})
         Path images;
     }
 
