@@ -29,11 +29,12 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer realtime}: the single-node loop over a video, a camera or an image folder. */
 @Command(name = "realtime", mixinStandardHelpOptions = true,
-        description = {"Run the real-time loop on one node: frames from a video (--video), a camera (--camera)",
-            "or an image folder (--images) -> face detection (detect.detector) -> crop -> the model",
-            "(its exported model.onnx through ONNX Runtime, or DJL) -> per-face smoothing -> overlay.",
-            "Writes the annotated video (MJPEG .avi), one JSON line per frame and per-stage latencies",
-            "(results/realtime_stats.csv, FPS in realtime_stats.json)."})
+        description = {"Run the real-time loop on one node: frames from a video (--video), a camera",
+            "(--camera) or an image folder (--images) -> face detection (detect.detector)",
+            "-> crop -> the model (its exported model.onnx through ONNX Runtime, or DJL)",
+            "-> per-face smoothing -> overlay. Writes the annotated video (MJPEG .avi),",
+            "one JSON line per frame and per-stage latencies (results/realtime_stats.csv,",
+            "FPS in realtime_stats.json)."})
 final class RealtimeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
