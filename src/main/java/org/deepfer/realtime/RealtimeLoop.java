@@ -151,7 +151,7 @@ public final class RealtimeLoop {
      * Motion-JPEG stream holds one frame size.
      */
     static void writeFitted(VideoWriter writer, Mat frame, Size size) {
-        if (frame.width() == (int) size.width && frame.height() == (int) size.height) {
+        if (frame.size().equals(size)) {
             writer.write(frame);
             return;
         }

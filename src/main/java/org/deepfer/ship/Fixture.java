@@ -62,7 +62,8 @@ public record Fixture(double temperature, List<Face> faces) {
      */
     static Fixture record(ModelBundle bundle) {
         Path modelDir = bundle.dir();
-        OnnxSidecar sidecar = Reports.readJson(ExportedModel.sidecarFile(modelDir.resolve(ModelBundle.ONNX)), OnnxSidecar.class);
+        OnnxSidecar sidecar = Reports.readJson(ExportedModel.sidecarFile(modelDir.resolve(ModelBundle.ONNX)),
+                OnnxSidecar.class);
         int size = Math.toIntExact(sidecar.input().shape().get(2));
         SplittableRandom random = new SplittableRandom(SEED);
         List<String> files = new ArrayList<>();

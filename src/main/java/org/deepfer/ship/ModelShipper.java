@@ -150,11 +150,14 @@ public final class ModelShipper {
     /** Writes the shipped directory into the empty {@code staging} folder. */
     private static Result assemble(Options o, ModelBundle source, Path staging, Path target, OnnxSidecar fp32,
             List<JsonNode> evaluations, Optional<JsonNode> robustness, Optional<Twin> twin) throws IOException {
+        DeepFerConfig config = portable(ConfigLoader.loadRecorded(source.dir().resolve(ModelBundle.CONFIG)));
         for (String file : REQUIRED) {
-            Files.copy(source.dir().resolve(file), staging.resolve(file));
+            if (file.equals(ModelBundle.CONFIG)) {
+                Files.writeString(staging.resolve(file), ConfigLoader.toYaml(config));
+            } else {
+                Files.copy(source.dir().resolve(file), staging.resolve(file));
+            }
         }
-        Files.writeString(staging.resolve(ModelBundle.CONFIG), ConfigLoader.toYaml(portable(
-                ConfigLoader.loadRecorded(source.dir().resolve(ModelBundle.CONFIG)))));
         if (o.withParams()) {
             Files.copy(source.dir().resolve(ModelBundle.PARAMS), staging.resolve(ModelBundle.PARAMS));
         }
@@ -181,8 +184,7 @@ public final class ModelShipper {
                 ? Optional.of(Reports.readJson(staging.resolve("model.int8.onnx.json"), OnnxSidecar.class))
                 : Optional.empty();
         Map<String, Long> files = sizes(staging);
-        ModelCard card = new ModelCard(shipped, source.dir(), parameters,
-                ConfigLoader.loadRecorded(staging.resolve(ModelBundle.CONFIG)), history, fp32, int8,
+        ModelCard card = new ModelCard(shipped, source.dir(), parameters, config, history, fp32, int8,
                 ModelCalibration.read(staging), evaluations, robustness, twin, trainingCard, files, fixture);
         Files.writeString(staging.resolve("MODEL_CARD.md"), card.markdown(o.title(), Instant.now()));
         files = sizes(staging);
