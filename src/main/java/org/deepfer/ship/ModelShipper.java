@@ -35,9 +35,12 @@ import org.deepfer.train.Checkpoint;
 public final class ModelShipper {
     /** The budget of a shipped directory unless told otherwise. */
     public static final long DEFAULT_MAX_BYTES = 25_000_000L;
+    private static final String SIDECAR = ExportedModel.sidecarFile(Path.of(ModelBundle.ONNX)).toString();
+    private static final String INT8 = ExportedModel.int8File(Path.of(ModelBundle.ONNX)).toString();
+    private static final String INT8_SIDECAR = ExportedModel.sidecarFile(Path.of(INT8)).toString();
     static final List<String> REQUIRED = List.of(ModelBundle.CONFIG, ModelBundle.CLASSES, ModelBundle.NORMALIZATION,
-            ModelBundle.ONNX, "model.onnx.json");
-    static final List<String> OPTIONAL = List.of("model.int8.onnx", "model.int8.onnx.json", ModelCalibration.FILE,
+            ModelBundle.ONNX, SIDECAR);
+    static final List<String> OPTIONAL = List.of(INT8, INT8_SIDECAR, ModelCalibration.FILE,
             "best_metrics.json", "history.json", "curves.png");
     static final String TRAINING_CARD = "TRAINING_CARD.md";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -94,7 +97,7 @@ public final class ModelShipper {
         ModelBundle source = ModelBundle.load(o.source());
         for (String file : REQUIRED) {
             if (!Files.isRegularFile(source.dir().resolve(file))) {
-                throw new IllegalArgumentException(source.dir() + " has no " + file + (file.startsWith("model.onnx")
+                throw new IllegalArgumentException(source.dir() + " has no " + file + (file.startsWith(ModelBundle.ONNX)
                         ? ": export it first (deepfer export --model " + o.source() + " --calibrated)" : ""));
             }
         }
@@ -162,7 +165,7 @@ public final class ModelShipper {
             Files.copy(source.dir().resolve(ModelBundle.PARAMS), staging.resolve(ModelBundle.PARAMS));
         }
         for (String file : OPTIONAL) {
-            boolean int8 = file.startsWith("model.int8");
+            boolean int8 = file.equals(INT8) || file.equals(INT8_SIDECAR);
             if (Files.isRegularFile(source.dir().resolve(file)) && (!int8 || o.withInt8())) {
                 Files.copy(source.dir().resolve(file), staging.resolve(file));
             }
@@ -180,8 +183,8 @@ public final class ModelShipper {
         }
         JsonNode history = Files.isRegularFile(staging.resolve("history.json"))
                 ? JSON.readTree(staging.resolve("history.json").toFile()) : JSON.createArrayNode();
-        Optional<OnnxSidecar> int8 = Files.isRegularFile(staging.resolve("model.int8.onnx.json"))
-                ? Optional.of(Reports.readJson(staging.resolve("model.int8.onnx.json"), OnnxSidecar.class))
+        Optional<OnnxSidecar> int8 = Files.isRegularFile(staging.resolve(INT8_SIDECAR))
+                ? Optional.of(Reports.readJson(staging.resolve(INT8_SIDECAR), OnnxSidecar.class))
                 : Optional.empty();
         Map<String, Long> files = sizes(staging);
         ModelCard card = new ModelCard(shipped, source.dir(), parameters, config, history, fp32, int8,
