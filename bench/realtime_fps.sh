@@ -21,6 +21,7 @@ run() {  # label, then --set overrides
     --out "$OUT/demo.avi" --set "paths.results=$OUT/results" "$@" 2>/dev/null | grep -E 'FPS end to end|detect |inference|write '
 }
 run "yunet full size, every frame, onnx"
+run "yunet at 480 px, every frame, onnx" --set detect.maxWidth=480
 run "yunet at 320 px, every frame, onnx" --set detect.maxWidth=320
 run "yunet at 320 px, every 3rd frame, onnx" --set detect.maxWidth=320 --set realtime.detectEvery=3
 run "yunet at 320 px, every frame, djl" --set detect.maxWidth=320 --set realtime.engine=djl
