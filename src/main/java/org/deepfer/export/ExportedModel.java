@@ -1,6 +1,7 @@
 package org.deepfer.export;
 
 import ai.onnx.proto.OnnxMl;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -54,6 +55,15 @@ public record ExportedModel(OnnxMl.ModelProto model, OnnxSidecar sidecar) {
     /** Where the sidecar of {@code onnxFile} goes: the same name with {@code .json} appended. */
     public static Path sidecarFile(Path onnxFile) {
         return onnxFile.resolveSibling(onnxFile.getFileName() + ".json");
+    }
+
+    /**
+     * The temperature baked into {@code onnxFile}'s probabilities, as its sidecar records it; 1 when
+     * the file has no sidecar. A DJL run compared with the file must divide its logits by the same.
+     */
+    public static double temperatureOf(Path onnxFile) {
+        Path sidecar = sidecarFile(onnxFile);
+        return Files.isRegularFile(sidecar) ? Reports.readJson(sidecar, OnnxSidecar.class).temperature() : 1.0;
     }
 
     /**

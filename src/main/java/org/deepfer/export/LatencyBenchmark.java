@@ -115,7 +115,7 @@ public final class LatencyBenchmark {
         List<Row> rows = new ArrayList<>();
         for (int threads : THREADS) {
             for (int batch : BATCHES) {
-                rows.add(time("djl-eager", djl(bundle, size, batch, threads), pixels, batch, threads, iterations,
+                rows.add(time("djl-eager", djl(bundle, fp32, size, batch, threads), pixels, batch, threads, iterations,
                         warmUp));
                 rows.add(time("ort-fp32", ort(fp32, threads), pixels, batch, threads, iterations, warmUp));
                 rows.add(time("ort-int8", ort(int8, threads), pixels, batch, threads, iterations, warmUp));
@@ -134,7 +134,7 @@ public final class LatencyBenchmark {
     private static void accuracy(ModelBundle bundle, int size, Path fp32, Path int8, List<byte[]> faces,
             int[] labels, RunContext run) {
         float[][] djl;
-        try (Engine e = djl(bundle, size, ACCURACY_BATCH, 0)) {
+        try (Engine e = djl(bundle, fp32, size, ACCURACY_BATCH, 0)) {
             djl = inBatches(e, faces);
         }
         float[][] onnx;
@@ -225,12 +225,12 @@ public final class LatencyBenchmark {
 
     /**
      * DJL eager on {@code threads} PyTorch threads (process-wide; 0 leaves the setting alone), for
-     * faces of {@code size}².
+     * faces of {@code size}², at the temperature the ONNX file {@code fp32} has in its graph.
      */
-    private static Engine djl(ModelBundle bundle, int size, int batch, int threads) {
+    private static Engine djl(ModelBundle bundle, Path fp32, int size, int batch, int threads) {
         PredictJob.useThreads(threads);
-        FacePredictor predictor = new FacePredictor(bundle, new FacePredictor.Settings(FacePredictor.Tta.NONE, 1.0,
-                batch));
+        FacePredictor predictor = new FacePredictor(bundle, new FacePredictor.Settings(FacePredictor.Tta.NONE,
+                ExportedModel.temperatureOf(fp32), batch));
         return new Engine() {
             @Override
             public float[][] probabilities(List<byte[]> faces) {

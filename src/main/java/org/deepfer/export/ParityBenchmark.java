@@ -61,23 +61,13 @@ public final class ParityBenchmark {
         }
         float[][] djl;
         try (FacePredictor predictor = new FacePredictor(bundle,
-                new FacePredictor.Settings(FacePredictor.Tta.NONE, temperature(onnx), 128))) {
+                new FacePredictor.Settings(FacePredictor.Tta.NONE, ExportedModel.temperatureOf(onnx), 128))) {
             djl = predictor.probabilities(faces, size);
         }
         OnnxParity.Result r = OnnxParity.compare(djl, ort);
         System.out.printf(Locale.ROOT, "%s: %d faces of %s: max |p_onnx - p_djl| %.3g, top-1 agreement %d/%d;"
                 + " accuracy DJL %.4f, ONNX Runtime %.4f%n", bundle.modelId(), r.faces(), folder, r.maxAbsDiff(),
                 r.top1Agreements(), r.faces(), accuracy(djl, labels), accuracy(ort, labels));
-    }
-
-    /** The temperature the export baked in, from its sidecar (1 when absent). */
-    private static double temperature(Path onnx) throws IOException {
-        Path sidecar = onnx.resolveSibling(onnx.getFileName() + ".json");
-        if (!Files.isRegularFile(sidecar)) {
-            return 1.0;
-        }
-        var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sidecar.toFile()).get("temperature");
-        return node == null ? 1.0 : node.asDouble();
     }
 
     private static double accuracy(float[][] p, List<Integer> labels) {

@@ -16,11 +16,10 @@ import org.apache.logging.log4j.Logger;
  * <p>oneDNN 3.7.1 (inside PyTorch 2.7.1) was seen computing batched 3x3 convolutions wrongly when the
  * input channels span more than one SIMD block (16 floats with AVX-512, 8 with AVX2) without filling a
  * whole number of them: errors as large as the outputs, on an AMD EPYC (Zen 5) virtual machine, while
- * the same jars were exact on Intel machines. Every model with such a layer (the 1.6 MB
- * {@code models/fast} at width 0.45, MobileNetV2, EfficientNet) then trains and predicts garbage there
- * without any error. Capped at SSE4.1
- * ({@code ONEDNN_MAX_CPU_ISA=SSE41}, read once when the native library starts), oneDNN takes other
- * kernels, which are exact. {@code spark-submit.sh} runs this probe once per machine and build
+ * the same jars were exact on Intel machines. Every model with such a layer (the baseline at width
+ * 0.45, MobileNetV2, EfficientNet) then trains and predicts garbage there without any error. Capped at
+ * SSE4.1 ({@code ONEDNN_MAX_CPU_ISA=SSE41}, read once when the native library starts), oneDNN takes
+ * other kernels, which are exact. {@code spark-submit.sh} runs this probe once per machine and build
  * ({@code jobs/lib/onednn.sh}) and sets the cap where it fails.
  *
  * <p>{@link #main} prints the {@link Result}; exit code 0 exact, 3 wrong beyond {@link #TOLERANCE}.
@@ -50,9 +49,9 @@ public final class OneDnnProbe {
             checked = run();
             if (!checked.exact()) {
                 LOG.warn("PyTorch's convolutions are wrong on this machine ({}): models with layers whose input"
-                        + " channels are not a multiple of 16 (models/fast, mobilenetv2, efficientnet-*) get wrong"
-                        + " outputs and gradients through DJL. Start the JVM with ONEDNN_MAX_CPU_ISA=SSE41, as"
-                        + " spark-submit.sh does after its own check.", checked);
+                        + " channels are not a multiple of 16 (baseline at width 0.45, mobilenetv2, efficientnet-*)"
+                        + " get wrong outputs and gradients through DJL. Start the JVM with ONEDNN_MAX_CPU_ISA=SSE41,"
+                        + " as spark-submit.sh does after its own check.", checked);
             }
         }
         return checked;

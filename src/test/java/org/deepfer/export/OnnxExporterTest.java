@@ -105,6 +105,9 @@ class OnnxExporterTest {
 
             Path sidecarFile = dir.resolve("out").resolve("model.onnx.json");
             assertEquals(sidecarFile, ExportedModel.sidecarFile(file));
+            assertEquals(1.5, ExportedModel.temperatureOf(file), "the temperature a DJL comparison must use");
+            Path bare = Files.copy(file, dir.resolve("bare.onnx"));
+            assertEquals(1.0, ExportedModel.temperatureOf(bare), "no sidecar: probabilities as the graph gives them");
             OnnxSidecar s = Reports.readJson(sidecarFile, OnnxSidecar.class);
             assertEquals("m1", s.modelId());
             assertEquals("baseline", s.architecture());
