@@ -28,9 +28,10 @@ import org.deepfer.train.Checkpoint;
 /**
  * Ships a trained model directory into the repository (by default {@code models/default/}): the
  * files inference needs (ONNX file and sidecar, DJL parameters unless DJL is to read the ONNX
- * file's weights, config, classes, normalization, calibration, and the int8 file when there is one), the training history, a fixture of recorded
- * predictions and a model card. Everything is assembled in a sibling folder and swapped in at the
- * end, so a failed ship leaves the old model as it was; the whole directory must fit a size budget.
+ * file's weights, config, classes, normalization, calibration, and the int8 file when there is one),
+ * the training history, a fixture of recorded predictions and a model card. Everything is assembled
+ * in a sibling folder and swapped in at the end, so a failed ship leaves the old model as it was; the
+ * whole directory must fit a size budget.
  */
 public final class ModelShipper {
     /** The budget of a shipped directory unless told otherwise. */
@@ -200,7 +201,8 @@ public final class ModelShipper {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the shipped model would take %.2f MB, more"
                     + " than the %.2f MB allowed (largest: %s); nothing was shipped: leave out the int8 file"
                     + " (--no-int8) or the DJL parameters (--no-djl-params: DJL reads model.onnx), export with float16"
-                    + " weights (export --fp16-weights), or ship a smaller model", bytes / 1e6, o.maxBytes() / 1e6, largest.substring(2)));
+                    + " weights (export --fp16-weights), or ship a smaller model", bytes / 1e6, o.maxBytes() / 1e6,
+                    largest.substring(2)));
         }
         return new Result(target, files, bytes, fixture);
     }
