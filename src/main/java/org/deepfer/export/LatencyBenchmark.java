@@ -110,13 +110,14 @@ public final class LatencyBenchmark {
                 bundle.spec().width(), faces.size(), facesDir);
         System.out.println("ONNX Runtime kernels of the int8 model: " + Int8Quantizer.runtimeOps(readAll(int8)));
 
-        accuracy(bundle, size, fp32, int8, pixels, labels, run);
+        double temperature = ExportedModel.temperatureOf(fp32);
+        accuracy(bundle, temperature, size, fp32, int8, pixels, labels, run);
 
         List<Row> rows = new ArrayList<>();
         for (int threads : THREADS) {
             for (int batch : BATCHES) {
-                rows.add(time("djl-eager", djl(bundle, fp32, size, batch, threads), pixels, batch, threads, iterations,
-                        warmUp));
+                rows.add(time("djl-eager", djl(bundle, temperature, size, batch, threads), pixels, batch, threads,
+                        iterations, warmUp));
                 rows.add(time("ort-fp32", ort(fp32, threads), pixels, batch, threads, iterations, warmUp));
                 rows.add(time("ort-int8", ort(int8, threads), pixels, batch, threads, iterations, warmUp));
             }
@@ -131,10 +132,10 @@ public final class LatencyBenchmark {
     }
 
     /** Accuracy of each engine on every face, and how closely int8 follows fp32. */
-    private static void accuracy(ModelBundle bundle, int size, Path fp32, Path int8, List<byte[]> faces,
-            int[] labels, RunContext run) {
+    private static void accuracy(ModelBundle bundle, double temperature, int size, Path fp32, Path int8,
+            List<byte[]> faces, int[] labels, RunContext run) {
         float[][] djl;
-        try (Engine e = djl(bundle, fp32, size, ACCURACY_BATCH, 0)) {
+        try (Engine e = djl(bundle, temperature, size, ACCURACY_BATCH, 0)) {
             djl = inBatches(e, faces);
         }
         float[][] onnx;
@@ -225,12 +226,12 @@ public final class LatencyBenchmark {
 
     /**
      * DJL eager on {@code threads} PyTorch threads (process-wide; 0 leaves the setting alone), for
-     * faces of {@code size}², at the temperature the ONNX file {@code fp32} has in its graph.
+     * faces of {@code size}², at {@code temperature}: the one the ONNX file has in its graph.
      */
-    private static Engine djl(ModelBundle bundle, Path fp32, int size, int batch, int threads) {
+    private static Engine djl(ModelBundle bundle, double temperature, int size, int batch, int threads) {
         PredictJob.useThreads(threads);
         FacePredictor predictor = new FacePredictor(bundle, new FacePredictor.Settings(FacePredictor.Tta.NONE,
-                ExportedModel.temperatureOf(fp32), batch));
+                temperature, batch));
         return new Engine() {
             @Override
             public float[][] probabilities(List<byte[]> faces) {
