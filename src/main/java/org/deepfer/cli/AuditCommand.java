@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 
 /** {@code deepfer audit}: data-quality findings on the faces table. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
+        header = "Audit the faces: bad files, duplicates, leakage, imbalance.",
         description = {"Audit the 'faces' table: corrupt/zero-byte/wrongly sized files, exact and near",
             "duplicates (perceptual hash + banding), train/validation/test leakage, label conflicts,",
             "blank images and class imbalance. Writes Delta table 'audit_findings',",

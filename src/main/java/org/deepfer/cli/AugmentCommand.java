@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 
 /** {@code deepfer augment}: normalization statistics and the faces_aug table. */
 @Command(name = "augment", mixinStandardHelpOptions = true,
+        header = "Fit normalization; write augmented faces to 'faces_aug'.",
         description = {"Compute normalization statistics from the train split (results/normalization.json)",
             "and write augment.variantsPerImage variants of every training face to Delta table",
             "'faces_aug' (policy in augment.policy), plus a preview sheet results/sample_augs.jpg."})

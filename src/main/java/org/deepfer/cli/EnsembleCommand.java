@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer ensemble}: several models' probabilities combined and evaluated as one. */
 @Command(name = "ensemble", mixinStandardHelpOptions = true,
+        header = "Average several models' probabilities and evaluate.",
         description = {"Average the class probabilities of several trained models (equally, or with weights",
             "fitted on the validation split) and evaluate the mixture like evaluate does. Writes",
             "results/ensemble.json, results/ensemble_final_eval.json, ensemble_ reports and PNGs, and a",

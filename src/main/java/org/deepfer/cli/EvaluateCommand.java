@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer evaluate}: the plan's evaluation of a trained model on a labeled split. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
+        header = "Score a model: metrics, confusion matrix, calibration.",
         description = {"Evaluate a trained model on a labeled split of the faces table (test when it has",
             "labels, else validation): accuracy, top-2, per-class precision/recall/F1, macro and",
             "weighted F1, ROC-AUC and PR-AUC, confusion matrix, ECE/MCE. Fits a temperature on the",

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer explain}: Grad-CAM and Score-CAM galleries of a trained model. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
+        header = "Show where a model looks: Grad-CAM and Score-CAM.",
         description = {"Heat maps of where a trained model looks: Grad-CAM and Score-CAM of the predicted",
             "class, for the --ids given or, per class, the most confident right and wrong predictions on",
             "a labeled split. Writes results/explain/<class>.png galleries and results/explain/explain.json."})

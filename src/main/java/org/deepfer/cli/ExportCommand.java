@@ -44,6 +44,7 @@ import picocli.CommandLine.Option;
  * faces table.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
+        header = "Export a trained model as ONNX (fp32, float16, int8).",
         description = {"Export a trained model directory as ONNX (opset " + OnnxExporter.OPSET + ") for ONNX Runtime:",
             "raw gray faces 0..255 in, class probabilities out; the model's preprocessing,",
             "its batch norms folded into the convolutions and an optional softmax",

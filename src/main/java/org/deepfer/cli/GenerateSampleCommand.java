@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer generate-sample}: the built-in synthetic dataset with planted problems. */
 @Command(name = "generate-sample", mixinStandardHelpOptions = true,
+        header = "Write the built-in synthetic dataset, problems planted.",
         description = {"Write the built-in dataset: procedurally drawn 48x48 faces for the seven FER2013",
             "labels, as image folders (<out>/fer2013/<split>/<label>/) and as a FER2013-style CSV",
             "(<out>/fer2013.csv), with planted problems listed in <out>/planted.json: corrupt,",

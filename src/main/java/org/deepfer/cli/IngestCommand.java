@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer ingest}: raw dataset → Delta tables faces and quarantine. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
+        header = "Read a FER dataset into the Delta table 'faces'.",
         description = {"Read a FER dataset into the Delta table 'faces' (bad records go to 'quarantine').",
             "Inputs: a FER2013 CSV (emotion,pixels,Usage), an image-folder tree <split>/<label>/<file>,",
             "or a generic folder with --labels. Local paths, file:, hdfs: and s3a:// URIs.",

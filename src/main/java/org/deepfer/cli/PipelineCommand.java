@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
  * again next time while the tables of the stages before it stay as they were.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
+        header = "Run the whole DAG, skipping stages that are unchanged.",
         description = {"Run the DAG: ingest -> audit -> augment -> train -> evaluate -> robustness -> explain",
             "-> export -> report (generate-sample first when no --input is given), in one Spark session.",
             "Stages whose config and inputs are unchanged since they last succeeded are skipped",

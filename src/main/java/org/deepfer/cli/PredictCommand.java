@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer predict}: a trained model run over the faces table, one prediction per face. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
+        header = "Predict the faces table with a model into 'predictions'.",
         description = {"Predict every face of the Delta table 'faces' (or one --split, at its latest or a",
             "--table-version) with a trained model directory, distributed over all cores (one model per",
             "partition). Appends to the Delta table 'predictions': probabilities per class, prediction,",

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer realtime}: the single-node loop over a video, a camera or an image folder. */
 @Command(name = "realtime", mixinStandardHelpOptions = true,
+        header = "Video, camera or images -> faces -> expressions, overlaid.",
         description = {"Run the real-time loop on one node: frames from a video (--video), a camera",
             "(--camera) or an image folder (--images) -> face detection (detect.detector)",
             "-> crop -> the model (its exported model.onnx through ONNX Runtime, or DJL)",

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer report}: results/report.html from what the stages wrote. */
 @Command(name = "report", mixinStandardHelpOptions = true,
+        header = "Write results/report.html from the jobs' results.",
         description = {"Write results/report.html: one self-contained page with the data audit, training",
             "curves, sweep and search tables, evaluation metrics and plots, robustness and Grad-CAM",
             "galleries, from the files under paths.results. Sections not run yet say which command fills them."})

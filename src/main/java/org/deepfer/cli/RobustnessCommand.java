@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer robustness}: accuracy of a trained model under perturbations of its input. */
 @Command(name = "robustness", mixinStandardHelpOptions = true,
+        header = "Score a model on perturbed faces (light, occlusion, blur).",
         description = {"Score a trained model on a labeled split (test if labeled, else validation) clean and",
             "under perturbations at 3 severities each: lighting (brightness, gamma, contrast), occlusion",
             "(random patch, eyes band, mouth band), rotation, blur, noise, JPEG, downscale. Writes",

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer serve}: the web demo, a page that sends webcam or file frames to the model. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
+        header = "Serve the web demo: the browser's webcam, our model.",
         description = {"Serve the web demo at http://<serve.host>:<serve.port>/index.html: the page opens the",
             "webcam (or takes an image or video file), sends JPEG frames and draws the faces, labels and",
             "probabilities the server finds (detect.detector -> crop -> the model -> per-face smoothing,",

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer ship}: a trained, exported model into the repository as the default model. */
 @Command(name = "ship", mixinStandardHelpOptions = true,
+        header = "Put an exported model in models/ with card and fixture.",
         description = {"Ship an exported model directory into the repository (default: models/default, which predict,",
             "evaluate, robustness, explain, realtime and serve use when given no --model): the ONNX file and",
             "its sidecar, the DJL parameters (unless --no-djl-params), config, classes, normalization,",

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer sweep}: the models of sweep.models compared under one budget. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
+        header = "Train several backbones on one budget and compare them.",
         description = {"Train every model of sweep.models on the faces table under the same budget",
             "(sweep.epochs, sweep.maxMinutes), one Spark task per model, and compare them: Delta table",
             "'model_sweep', results/model_sweep.csv and results/model_sweep.png (accuracy vs speed).",

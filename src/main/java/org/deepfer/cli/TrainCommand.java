@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer train}: a model trained on the faces table with DJL, or with DL4J on Spark. */
 @Command(name = "train", mixinStandardHelpOptions = true,
+        header = "Train a model with DJL; checkpoints every epoch, --resume.",
         description = {"Train a model on the Delta table 'faces' (train split; validation split for model",
             "selection) with DJL on PyTorch. Plain: --epochs. Transfer learning: --epochs_head N (backbone",
             "frozen) then --epochs_ft M (fine-tuning at a lower rate). Checkpoints every epoch;",

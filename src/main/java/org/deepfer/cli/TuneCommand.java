@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code deepfer tune}: hyperparameter search with successive halving. */
 @Command(name = "tune", mixinStandardHelpOptions = true,
+        header = "Search hyperparameters with successive halving.",
         description = {"Search hyperparameters (tune.space) for train.backbone: tune.trials points (Halton or",
             "random), Spark tasks, successive halving over rungs up to tune.maxEpochs. Trial 0 is the",
             "unchanged config, the reference. Writes Delta 'hparam_trials', results/hparam_trials.csv,",

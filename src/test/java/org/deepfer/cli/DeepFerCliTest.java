@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.deepfer.testing.Cli;
 import org.deepfer.testing.Cli.Outcome;
 import org.deepfer.testing.TestSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class DeepFerCliTest {
     @TempDir
@@ -36,6 +38,27 @@ class DeepFerCliTest {
             assertEquals(0, o.code(), command);
             assertTrue(o.out().contains("Usage: deepfer " + command), o.out());
             assertTrue(o.out().contains("--set=KEY=VALUE"), command + ": " + o.out());
+        }
+    }
+
+    /**
+     * {@code deepfer --help} lists each command with the first line of its header (else of its
+     * description): one whole sentence per command, not a description cut off mid-sentence.
+     */
+    @Test
+    void theCommandListSummarizesEveryCommandInOneWholeLine() {
+        Outcome o = run("--help");
+        assertEquals(0, o.code(), o.err());
+        CommandLine cli = new CommandLine(new DeepFer());
+        assertEquals(18, cli.getSubcommands().size(), "every command is checked");
+        for (var entry : cli.getSubcommands().entrySet()) {
+            String[] header = entry.getValue().getCommandSpec().usageMessage().header();
+            assertEquals(1, header.length, entry.getKey() + " has a one-line header");
+            String summary = header[0];
+            assertTrue(summary.endsWith(".") && summary.length() <= 60, entry.getKey() + ": '" + summary + "'");
+            String listed = Pattern.quote(entry.getKey()) + " +" + Pattern.quote(summary);
+            assertTrue(o.out().lines().anyMatch(line -> line.trim().matches(listed)),
+                    "listed in one line: " + entry.getKey() + "\n" + o.out());
         }
     }
 
