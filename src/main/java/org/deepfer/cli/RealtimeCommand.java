@@ -1,5 +1,6 @@
 package org.deepfer.cli;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,9 +89,9 @@ final class RealtimeCommand implements Callable<Integer> {
                 : results.resolve("demo.avi"), results.resolve("realtime_frames.jsonl"),
                 results.resolve("realtime_stats.csv"));
         DeepFerConfig.Realtime rt = config.realtime();
-        try (FaceClassifier classifier = classifier(bundle, rt, config.image().size());
-                FaceDetector detector = FaceDetectors.create(config.detect());
-                FrameSource frames = open()) {
+        try (FrameSource frames = open();
+                FaceClassifier classifier = classifier(bundle, rt, config.image().size());
+                FaceDetector detector = FaceDetectors.create(config.detect())) {
             FaceCropper cropper = new FaceCropper(classifier.cropSize(), config.detect().cropMargin(),
                     config.detect().align());
             FaceTracker tracker = new FaceTracker(rt.trackIou(), rt.maxMissed(),
@@ -123,14 +124,24 @@ final class RealtimeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The frames the options name, opened before the model and the detector load; a file, folder or
+     * camera that cannot be read is the user's input to fix, reported as such (exit code 2).
+     */
     private FrameSource open() {
-        if (source.video != null) {
-            return FrameSource.video(source.video);
+        try {
+            if (source.video != null) {
+                return FrameSource.video(source.video);
+            }
+            if (source.camera != null) {
+                return FrameSource.camera(source.camera);
+            }
+            return FrameSource.images(source.images, 10);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            throw new ConfigException(e.getMessage() + " (" + e.getCause() + ")", e);
         }
-        if (source.camera != null) {
-            return FrameSource.camera(source.camera);
-        }
-        return FrameSource.images(source.images, 10);
     }
 
     /**

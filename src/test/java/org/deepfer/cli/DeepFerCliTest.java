@@ -1,6 +1,7 @@
 package org.deepfer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -67,6 +68,27 @@ class DeepFerCliTest {
         Outcome o = run("generate-sample", "--set", "sample.trainPerKlass=3");
         assertEquals(DeepFer.USAGE_ERROR, o.code());
         assertTrue(o.err().contains("unknown config key 'sample.trainPerKlass'"), o.err());
+    }
+
+    /** A frame source that cannot be read is the user's to fix: exit code 2 and its name, no stack trace. */
+    @Test
+    void realtimeOnAnUnreadableSourceExitsWithUsageErrorNamingIt() throws Exception {
+        Path video = root.resolve("absent.avi");
+        Outcome o = run("realtime", "--model", "models/fast", "--video", video.toString(), "--no-video");
+        assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
+        assertTrue(o.err().contains("error: no such video file: " + video), o.err());
+        assertFalse(o.err().contains("\tat "), "no stack trace:\n" + o.err());
+
+        Path empty = Files.createDirectories(root.resolve("no-images"));
+        Files.writeString(empty.resolve("notes.txt"), "not a frame");
+        o = run("realtime", "--model", "models/fast", "--images", empty.toString(), "--no-video");
+        assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
+        assertTrue(o.err().contains("error: no .jpg, .png or .bmp images in " + empty), o.err());
+
+        Path absent = root.resolve("absent-folder");
+        o = run("realtime", "--model", "models/fast", "--images", absent.toString(), "--no-video");
+        assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
+        assertTrue(o.err().contains(absent.toString()), o.err());
     }
 
     @Test
