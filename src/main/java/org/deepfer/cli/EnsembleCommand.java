@@ -72,6 +72,10 @@ final class EnsembleCommand extends ModelJobCommand {
                 e.accuracy(), e.macroAverage().f1(), e.top2Accuracy(), e.calibration().expectedCalibrationError(),
                 r.evaluation().calibrated().calibration().expectedCalibrationError(),
                 r.evaluation().calibration().temperature());
+        if (r.weightsSeenScoredFaces()) {
+            System.out.printf("  optimistic: the weights were fitted on these same %s faces (--weights mean, or a"
+                    + " labeled test split, gives a fair score)%n", r.evaluation().split());
+        }
         System.out.printf("  report %s%n", r.report());
     }
 }

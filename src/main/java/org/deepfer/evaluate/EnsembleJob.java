@@ -59,7 +59,12 @@ public final class EnsembleJob {
     /** One member: its weight and how it scores alone on the evaluated split. */
     public record Member(String modelId, String backbone, double weight, double accuracy, double macroF1) {}
 
-    public record Result(EvaluateJob.Result evaluation, List<Member> members, Path report) {}
+    /**
+     * {@code weightsSeenScoredFaces}: the weights were fitted on the very faces the ensemble is
+     * scored on (fitted weights, validation split), so its score is optimistic.
+     */
+    public record Result(EvaluateJob.Result evaluation, List<Member> members, boolean weightsSeenScoredFaces,
+            Path report) {}
 
     private final Warehouse warehouse;
     private final Options options;
@@ -93,7 +98,13 @@ public final class EnsembleJob {
                     : EvaluateJob.Scores.of(warehouse, EvaluateJob.predict(warehouse, b, Splits.VALIDATION,
                             facesVersion, settings), Splits.VALIDATION, classes));
         }
-        double[] weights = options.weighting() == Weighting.FITTED ? fitWeights(validation) : equalWeights(bundles.size());
+        boolean fitted = options.weighting() == Weighting.FITTED;
+        double[] weights = fitted ? fitWeights(validation) : equalWeights(bundles.size());
+        boolean weightsSeenScoredFaces = fitted && split.equals(Splits.VALIDATION);
+        if (weightsSeenScoredFaces) {
+            LOG.warn("[ensemble] the weights are fitted on the validation split it is scored on: an optimistic"
+                    + " score; use --weights mean, or score a labeled test split");
+        }
 
         EvaluateJob.Scores combined = combine(evaluated, weights);
         EvaluateJob.Scores combinedValidation = combine(validation, weights);
@@ -117,6 +128,7 @@ public final class EnsembleJob {
         report.put("inputVersion", inputVersion);
         report.put("tta", options.tta().label());
         report.put("weighting", options.weighting().name().toLowerCase(Locale.ROOT));
+        report.put("weightsSeenScoredFaces", weightsSeenScoredFaces);
         report.put("members", members);
         report.put("accuracy", result.evaluation().accuracy());
         report.put("macroF1", result.evaluation().macroAverage().f1());
@@ -125,7 +137,7 @@ public final class EnsembleJob {
         LOG.info(String.format(Locale.ROOT, "[ensemble] %d models, weights %s: accuracy %.4f, macro-F1 %.4f",
                 bundles.size(), Arrays.toString(weights), result.evaluation().accuracy(),
                 result.evaluation().macroAverage().f1()));
-        return new Result(result, members, json);
+        return new Result(result, members, weightsSeenScoredFaces, json);
     }
 
     private static double[] equalWeights(int k) {

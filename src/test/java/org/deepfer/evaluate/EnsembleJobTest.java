@@ -3,9 +3,12 @@ package org.deepfer.evaluate;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,6 +62,7 @@ class EnsembleJobTest {
                 EnsembleJob.Weighting.MEAN)).run();
         assertEquals(2, r.members().size());
         assertEquals(0.5, r.members().get(0).weight());
+        assertFalse(r.weightsSeenScoredFaces(), "equal weights are fitted on nothing");
 
         // The same mixture by hand from each member's own evaluation: the mean of the probabilities
         // each evaluate run wrote to predictions, row by row.
@@ -100,6 +104,18 @@ class EnsembleJobTest {
                 .filter(col("run_id").equalTo(run.runId()).and(col("model_id").equalTo(run.modelId()))
                         .and(col("split").equalTo(Splits.VALIDATION)).and(col("label").isNotNull()))
                 .orderBy("row_id").select("row_id", "label", "probabilities").collectAsList();
+    }
+
+    /** Weights fitted on validation and scored on validation: the report says the score is optimistic. */
+    @Test
+    void fittedWeightsScoredOnTheirOwnFacesAreFlaggedOptimistic() throws Exception {
+        EnsembleJob.Result r = new EnsembleJob(TestSpark.warehouse(config, "ensemble"), new EnsembleJob.Options(
+                List.of(first, second), Splits.VALIDATION, null, FacePredictor.Tta.NONE, 16,
+                EnsembleJob.Weighting.FITTED)).run();
+        assertTrue(r.weightsSeenScoredFaces());
+        JsonNode report = new ObjectMapper().readTree(r.report().toFile());
+        assertEquals("fitted", report.get("weighting").asText());
+        assertTrue(report.get("weightsSeenScoredFaces").asBoolean(), report.toString());
     }
 
     @Test
