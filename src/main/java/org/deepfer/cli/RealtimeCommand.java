@@ -1,5 +1,6 @@
 package org.deepfer.cli;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +36,9 @@ import picocli.CommandLine.Option;
             "(--camera) or an image folder (--images) -> face detection (detect.detector)",
             "-> crop -> the model (its exported model.onnx through ONNX Runtime, or DJL)",
             "-> per-face smoothing -> overlay. Writes the annotated video (MJPEG .avi),",
-            "one JSON line per frame and per-stage latencies (results/realtime_stats.csv,",
-            "FPS in realtime_stats.json)."})
+            "annotated images with --annotated, one JSON line per frame (each face's box,",
+            "label and probabilities; an image folder's file names) and per-stage latencies",
+            "(results/realtime_stats.csv, FPS in realtime_stats.json)."})
 final class RealtimeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
@@ -64,6 +66,11 @@ final class RealtimeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Annotated video (default: <results>/demo.avi).")
     Path out;
 
+    @Option(names = "--annotated", paramLabel = "DIR", description = {"Also write every annotated frame as an image"
+        + " into DIR, at its own size: the photos of --images under their own names (not into their own folder),"
+        + " video and camera frames as frame-000000.jpg, ..."})
+    Path annotated;
+
     @Option(names = "--no-video", description = "Do not write the annotated video (measure the loop without it).")
     boolean noVideo;
 
@@ -82,12 +89,13 @@ final class RealtimeCommand implements Callable<Integer> {
         if (maxFrames < 0) {
             throw new ConfigException("--max-frames " + maxFrames + ": expected 0 (all) or more");
         }
+        refuseToOverwriteTheImages();
         Path modelDir = ModelJobCommand.modelDir(model, "--model", "realtime");
         ModelBundle bundle = ModelBundle.load(modelDir);
         Path results = Path.of(config.paths().results());
         RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(noVideo ? null : out != null ? out
                 : results.resolve("demo.avi"), results.resolve("realtime_frames.jsonl"),
-                results.resolve("realtime_stats.csv"));
+                results.resolve("realtime_stats.csv"), annotated);
         DeepFerConfig.Realtime rt = config.realtime();
         try (FrameSource frames = open();
                 FaceClassifier classifier = classifier(bundle, rt, config.image().size());
@@ -119,9 +127,29 @@ final class RealtimeCommand implements Callable<Integer> {
             if (outputs.video() != null) {
                 System.out.printf("  video  %s%n", outputs.video());
             }
+            if (outputs.annotated() != null) {
+                System.out.printf("  images %s (%d)%n", outputs.annotated(), s.frames());
+            }
             System.out.printf("  frames %s%n  stats  %s%n", outputs.frames(), outputs.stats());
         }
         return 0;
+    }
+
+    /** Annotated photos keep their names, so written into their own folder they would replace them. */
+    private void refuseToOverwriteTheImages() {
+        if (annotated == null || source.images == null || !Files.isDirectory(annotated)
+                || !Files.isDirectory(source.images)) {
+            return;
+        }
+        try {
+            if (Files.isSameFile(annotated, source.images)) {
+                throw new ConfigException("--annotated " + annotated + " is the --images folder: the annotated"
+                        + " copies would replace the photos; name another folder");
+            }
+        } catch (IOException e) {
+            throw new ConfigException("cannot compare --annotated " + annotated + " with --images " + source.images
+                    + " (" + e + ")", e);
+        }
     }
 
     /**

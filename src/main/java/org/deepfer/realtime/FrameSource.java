@@ -24,6 +24,11 @@ public interface FrameSource extends AutoCloseable {
     /** What is being read, for messages. */
     String describe();
 
+    /** The file name of the frame last read, when frames are files (an image folder); null otherwise. */
+    default String frameName() {
+        return null;
+    }
+
     @Override
     void close();
 
@@ -97,6 +102,7 @@ public interface FrameSource extends AutoCloseable {
         }
         return new FrameSource() {
             private int next;
+            private String name;
 
             @Override
             public boolean read(Mat frame) {
@@ -106,11 +112,18 @@ public interface FrameSource extends AutoCloseable {
                     if (!image.empty()) {
                         image.copyTo(frame);
                         image.release();
+                        name = file.getFileName().toString();
                         return true;
                     }
                     System.err.println("skipped " + file + ": not an image OpenCV can read");
                 }
+                name = null;
                 return false;
+            }
+
+            @Override
+            public String frameName() {
+                return name;
             }
 
             @Override

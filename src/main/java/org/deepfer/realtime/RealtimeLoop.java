@@ -16,6 +16,7 @@ import org.deepfer.image.FaceImage;
 import org.opencv.core.Mat;
 import org.opencv.core.Rect;
 import org.opencv.core.Size;
+import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 import org.opencv.videoio.VideoWriter;
 import org.opencv.videoio.Videoio;
@@ -23,13 +24,21 @@ import org.opencv.videoio.Videoio;
 /**
  * The single-node real-time loop: frame → face detection (every {@code detectEvery} frames, boxes
  * carried by the tracker in between) → crop → classification of all faces in one batch → per-track
- * temporal smoothing → overlay → annotated video and one JSON line per frame. Every stage is timed
- * per frame ({@link StageTimes}).
+ * temporal smoothing → overlay → annotated video (and images) and one JSON line per frame. Every
+ * stage is timed per frame ({@link StageTimes}).
  */
 public final class RealtimeLoop {
 
-    /** What to produce; null paths leave that output out. */
-    public record Outputs(Path video, Path frames, Path stats) {}
+    /**
+     * What to produce; null paths leave that output out. {@code annotated}: a folder that receives
+     * every annotated frame as an image, at the frame's own size: an image folder's photos under
+     * their own file names, video and camera frames as {@code frame-000000.jpg}, ...
+     */
+    public record Outputs(Path video, Path frames, Path stats, Path annotated) {
+        public Outputs(Path video, Path frames, Path stats) {
+            this(video, frames, stats, null);
+        }
+    }
 
     /** What a run did. */
     public record Summary(int frames, int faceDetections, double seconds, double fps, StageTimes times) {}
@@ -74,6 +83,9 @@ public final class RealtimeLoop {
                 Files.createDirectories(outputs.frames().toAbsolutePath().getParent());
                 lines = Files.newBufferedWriter(outputs.frames());
             }
+            if (outputs.annotated() != null) {
+                Files.createDirectories(outputs.annotated());
+            }
             while (maxFrames == 0 || n < maxFrames) {
                 long t0 = System.nanoTime();
                 if (!source.read(frame)) {
@@ -109,8 +121,12 @@ public final class RealtimeLoop {
                     }
                     writeFitted(writer, frame, videoSize);
                 }
+                if (outputs.annotated() != null) {
+                    writeImage(outputs.annotated().resolve(imageName(source, n)), frame);
+                }
                 if (lines != null) {
-                    lines.write(frameJson(n, (t0 - started) / 1e6, detect, tracks, probabilities, smoothed));
+                    lines.write(frameJson(n, source.frameName(), (t0 - started) / 1e6, detect, tracks, probabilities,
+                            smoothed));
                     lines.newLine();
                 }
                 long t7 = System.nanoTime();
@@ -175,6 +191,18 @@ public final class RealtimeLoop {
         return canvas;
     }
 
+    /** The annotated image's file name: the source file's own, or {@code frame-<index>.jpg}. */
+    static String imageName(FrameSource source, int index) {
+        String name = source.frameName();
+        return name != null ? name : String.format(java.util.Locale.ROOT, "frame-%06d.jpg", index);
+    }
+
+    private static void writeImage(Path file, Mat frame) throws IOException {
+        if (!Imgcodecs.imwrite(file.toString(), frame)) {
+            throw new IOException("OpenCV cannot write the annotated image " + file);
+        }
+    }
+
     private static VideoWriter openWriter(Path file, double fps, Size size) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         VideoWriter writer = new VideoWriter(file.toString(), Videoio.CAP_OPENCV_MJPEG,
@@ -187,7 +215,7 @@ public final class RealtimeLoop {
         return writer;
     }
 
-    private String frameJson(int index, double millis, boolean detected, List<FaceTracker.Track> tracks,
+    private String frameJson(int index, String image, double millis, boolean detected, List<FaceTracker.Track> tracks,
             float[][] raw, float[][] smoothed) throws IOException {
         List<String> classes = classifier.classes();
         List<Map<String, Object>> faces = new ArrayList<>();
@@ -214,6 +242,9 @@ public final class RealtimeLoop {
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("frame", index);
+        if (image != null) {
+            line.put("image", image);
+        }
         line.put("t_ms", round(millis));
         line.put("detector_ran", detected);
         line.put("faces", faces);

@@ -1,5 +1,6 @@
 package org.deepfer.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,6 +90,20 @@ class DeepFerCliTest {
         o = run("realtime", "--model", "models/fast", "--images", absent.toString(), "--no-video");
         assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
         assertTrue(o.err().contains(absent.toString()), o.err());
+    }
+
+    /** Annotated photos keep their names: written into the photos' own folder they would replace them. */
+    @Test
+    void realtimeRefusesToWriteAnnotatedPhotosOverTheirOwnFolder() throws Exception {
+        Path photos = Files.createDirectories(root.resolve("photos"));
+        Path photo = photos.resolve("face.png");
+        Files.write(photo, new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        byte[] before = Files.readAllBytes(photo);
+        Outcome o = run("realtime", "--model", "models/fast", "--images", photos.toString(), "--annotated",
+                photos.resolve(".").toString(), "--no-video");
+        assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
+        assertTrue(o.err().contains("is the --images folder"), o.err());
+        assertArrayEquals(before, Files.readAllBytes(photo), "the photo is untouched");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.deepfer.realtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -134,6 +135,69 @@ class RealtimeLoopTest {
         assertEquals(0, mean(frames.get(2), new Rect(0, 0, 70, 240)), 8, "black beside the narrow photo");
         assertEquals(90, mean(frames.get(2), new Rect(85, 0, 40, 60)), 12, "the narrow photo's gray");
         frames.forEach(Mat::release);
+    }
+
+    @Test
+    void anImageFolderGivesOneAnnotatedImagePerPhotoUnderItsNameAndNamesItInTheJsonLines(@TempDir Path dir)
+            throws Exception {
+        Path images = Files.createDirectories(dir.resolve("photos"));
+        int[][] sizes = {{320, 240}, {200, 300}};
+        for (int i = 0; i < sizes.length; i++) {
+            Mat image = new Mat(sizes[i][1], sizes[i][0], CvType.CV_8UC3, new Scalar(90, 90, 90));
+            Imgproc.rectangle(image, new Rect(60, 90, 60, 60), new Scalar(255, 255, 255), -1);
+            assertTrue(Imgcodecs.imwrite(images.resolve("p" + i + ".png").toString(), image));
+            image.release();
+        }
+        // An unreadable file between them is skipped and must not shift the names of the frames after it.
+        Files.writeString(images.resolve("p0b.png"), "not a png");
+        RealtimeLoop loop = new RealtimeLoop(new StandIns.BrightSquareDetector(), new FaceCropper(48, 0, true),
+                new StandIns.BrightnessClassifier(), new FaceTracker(0.3, 3, Smoothing.Factory.of("none", 0.5, 1)), 1);
+        RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(null, dir.resolve("out/frames.jsonl"), null,
+                dir.resolve("out/annotated"));
+        try (FrameSource source = FrameSource.images(images, 10)) {
+            assertEquals(2, loop.run(source, outputs, 0, i -> { }).frames());
+        }
+
+        try (var listed = Files.list(outputs.annotated())) {
+            assertEquals(List.of("p0.png", "p1.png"), listed.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(outputs.frames());
+        for (int i = 0; i < sizes.length; i++) {
+            assertEquals("p" + i + ".png", json.readTree(lines.get(i)).get("image").asText(), "frame " + i);
+            Mat in = Imgcodecs.imread(images.resolve("p" + i + ".png").toString());
+            Mat out = Imgcodecs.imread(outputs.annotated().resolve("p" + i + ".png").toString());
+            assertEquals(in.size(), out.size(), "the photo's own size");
+            // The box is drawn around the square (60..120 x 90..150); far from it the photo is untouched.
+            assertTrue(Math.abs(mean(out, new Rect(58, 120, 3, 20)) - mean(in, new Rect(58, 120, 3, 20))) > 30,
+                    "the box's left edge is drawn on p" + i);
+            assertEquals(mean(in, new Rect(150, 200, 30, 30)), mean(out, new Rect(150, 200, 30, 30)), 0.5,
+                    "p" + i + " away from the face");
+            in.release();
+            out.release();
+        }
+        assertEquals("not a png", Files.readString(images.resolve("p0b.png")), "the input is left alone");
+    }
+
+    @Test
+    void videoFramesAreAnnotatedAsNumberedImagesAndTheJsonLinesNameNoImage(@TempDir Path dir) throws Exception {
+        Path video = movingSquareVideo(dir.resolve("in.avi"));
+        RealtimeLoop loop = new RealtimeLoop(new StandIns.BrightSquareDetector(), new FaceCropper(48, 0, true),
+                new StandIns.BrightnessClassifier(), new FaceTracker(0.3, 3, Smoothing.Factory.of("ema", 0.5, 1)), 1);
+        RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(null, dir.resolve("frames.jsonl"), null,
+                dir.resolve("annotated"));
+        try (FrameSource source = FrameSource.video(video)) {
+            assertEquals(3, loop.run(source, outputs, 3, i -> { }).frames());
+        }
+        try (var listed = Files.list(outputs.annotated())) {
+            assertEquals(List.of("frame-000000.jpg", "frame-000001.jpg", "frame-000002.jpg"),
+                    listed.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        Mat first = Imgcodecs.imread(outputs.annotated().resolve("frame-000000.jpg").toString());
+        assertEquals(new Size(320, 240), first.size());
+        first.release();
+        assertFalse(new ObjectMapper().readTree(Files.readAllLines(outputs.frames()).get(0)).has("image"),
+                "a video frame has no file name");
     }
 
     private static double mean(Mat frame, Rect region) {
