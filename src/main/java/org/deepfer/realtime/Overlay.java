@@ -12,7 +12,7 @@ import org.opencv.imgproc.Imgproc;
 /**
  * Draws each tracked face on the frame: its box in the colour of its predicted expression, the
  * label with confidence and track id above it, and a small bar chart of all class probabilities
- * beside it (inside the frame, on whichever side has room).
+ * beside it (inside the frame, on whichever side has room), all larger on large frames.
  */
 public final class Overlay {
     /** BGR colours per class, in FER2013 order (angry, disgust, fear, happy, sad, surprise, neutral). */
@@ -34,39 +34,57 @@ public final class Overlay {
         return COLOURS[c % COLOURS.length];
     }
 
+    /**
+     * How much larger than at video size the overlay is drawn on {@code frame}: 1 up to a 540-pixel
+     * short side, then in proportion, so labels stay readable on large photos.
+     */
+    static double scale(Mat frame) {
+        return Math.max(1.0, Math.min(frame.cols(), frame.rows()) / 540.0);
+    }
+
     /** Draws one face with its (smoothed) probabilities onto {@code frame} (BGR). */
     public void draw(Mat frame, int trackId, Face face, float[] probabilities) {
+        double k = scale(frame);
+        int line = (int) Math.round(2 * k);
+        int text = Math.max(1, (int) Math.round(k));
+        int row = (int) Math.round(ROW * k);
         int best = argmax(probabilities);
         Scalar colour = colour(best);
         Rect box = new Rect((int) Math.round(face.x()), (int) Math.round(face.y()), (int) Math.round(face.width()),
                 (int) Math.round(face.height()));
-        Imgproc.rectangle(frame, box, colour, 2);
+        Imgproc.rectangle(frame, box, colour, line);
         String label = String.format(Locale.ROOT, "#%d %s %.0f%%", trackId, classes.get(best), 100 * probabilities[best]);
         int[] baseline = new int[1];
-        var size = Imgproc.getTextSize(label, FONT, 0.5, 1, baseline);
-        int ty = Math.max((int) size.height + 4, box.y - 4);
-        Imgproc.rectangle(frame, new Point(box.x, ty - size.height - 4), new Point(box.x + size.width + 4, ty + 3),
-                colour, -1);
-        Imgproc.putText(frame, label, new Point(box.x + 2, ty), FONT, 0.5, new Scalar(0, 0, 0), 1, Imgproc.LINE_AA);
+        var size = Imgproc.getTextSize(label, FONT, 0.5 * k, text, baseline);
+        int pad = (int) Math.round(4 * k);
+        int ty = Math.max((int) size.height + pad, box.y - pad);
+        Imgproc.rectangle(frame, new Point(box.x, ty - size.height - pad), new Point(box.x + size.width + pad,
+                ty + 0.75 * pad), colour, -1);
+        Imgproc.putText(frame, label, new Point(box.x + pad / 2.0, ty), FONT, 0.5 * k, new Scalar(0, 0, 0), text,
+                Imgproc.LINE_AA);
 
         // Probability bars: right of the box when there is room, else left of it.
-        int chartWidth = BAR_WIDTH + 58;
-        int x0 = box.x + box.width + 6;
+        int names = (int) Math.round(56 * k);
+        int bar = (int) Math.round(BAR_WIDTH * k);
+        int chartWidth = names + bar + (int) Math.round(2 * k);
+        int gap = (int) Math.round(6 * k);
+        int x0 = box.x + box.width + gap;
         if (x0 + chartWidth > frame.cols()) {
-            x0 = Math.max(0, box.x - chartWidth - 6);
+            x0 = Math.max(0, box.x - chartWidth - gap);
         }
-        int y0 = Math.max(0, Math.min(box.y, frame.rows() - ROW * classes.size() - 2));
+        int y0 = Math.max(0, Math.min(box.y, frame.rows() - row * classes.size() - 2));
+        int inset = (int) Math.round(2 * k);
         for (int c = 0; c < classes.size() && c < probabilities.length; c++) {
-            int y = y0 + c * ROW;
+            int y = y0 + c * row;
             String name = classes.get(c);
-            Imgproc.putText(frame, name.length() > 8 ? name.substring(0, 8) : name, new Point(x0, y + ROW - 3), FONT,
-                    0.33, new Scalar(255, 255, 255), 1, Imgproc.LINE_AA);
-            int bx = x0 + 56;
-            Imgproc.rectangle(frame, new Point(bx, y + 2), new Point(bx + BAR_WIDTH, y + ROW - 2),
+            Imgproc.putText(frame, name.length() > 8 ? name.substring(0, 8) : name,
+                    new Point(x0, y + row - 3 * k), FONT, 0.33 * k, new Scalar(255, 255, 255), text, Imgproc.LINE_AA);
+            int bx = x0 + names;
+            Imgproc.rectangle(frame, new Point(bx, y + inset), new Point(bx + bar, y + row - inset),
                     new Scalar(60, 60, 60), -1);
-            int len = (int) Math.round(BAR_WIDTH * Math.max(0, Math.min(1, probabilities[c])));
+            int len = (int) Math.round(bar * Math.max(0, Math.min(1, probabilities[c])));
             if (len > 0) {
-                Imgproc.rectangle(frame, new Point(bx, y + 2), new Point(bx + len, y + ROW - 2), colour(c), -1);
+                Imgproc.rectangle(frame, new Point(bx, y + inset), new Point(bx + len, y + row - inset), colour(c), -1);
             }
         }
     }

@@ -1,0 +1,48 @@
+package org.deepfer.realtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.deepfer.detect.Face;
+import org.deepfer.detect.OpenCv;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
+
+/** The overlay keeps its video size on video frames and grows with large photos, so labels stay legible. */
+class OverlayTest {
+    @BeforeAll
+    static void loadOpenCv() {
+        OpenCv.load();
+    }
+
+    /** Drawn pixels along the row through the middle of the box, from its left edge inwards. */
+    private static int boxEdgeWidth(int width, int height) {
+        Mat frame = new Mat(height, width, CvType.CV_8UC3, new Scalar(0, 0, 0));
+        int x = width / 4;
+        int y = height / 4;
+        int side = height / 3;
+        new Overlay(List.of("happy", "sad")).draw(frame, 1, Face.box(x, y, side, side, 0.9), new float[] {0.9f, 0.1f});
+        int drawn = 0;
+        for (int dx = -side / 4; dx < side / 4; dx++) {
+            if (frame.get(y + side / 2, x + dx)[2] > 0) {
+                drawn++;
+            }
+        }
+        frame.release();
+        return drawn;
+    }
+
+    @Test
+    void aVideoFrameGetsTheTwoPixelBoxAndALargePhotoAThickerOne() {
+        assertEquals(1.0, Overlay.scale(new Mat(480, 640, CvType.CV_8UC3)), 1e-9);
+        assertEquals(3, boxEdgeWidth(640, 480), "a 2-pixel line drawn across a pixel boundary covers 3");
+        double k = Overlay.scale(new Mat(2160, 3240, CvType.CV_8UC3));
+        assertEquals(4.0, k, 1e-9);
+        int large = boxEdgeWidth(3240, 2160);
+        assertTrue(large >= 8 && large <= 10, "an 8-pixel line on a 3240x2160 photo, got " + large);
+    }
+}
