@@ -44,6 +44,14 @@ public final class Overlay {
 
     /** Draws one face with its (smoothed) probabilities onto {@code frame} (BGR). */
     public void draw(Mat frame, int trackId, Face face, float[] probabilities) {
+        draw(frame, trackId, face, probabilities, List.of());
+    }
+
+    /**
+     * Draws one face of several: its probability bars go right of it, else left, else below, on the
+     * first side where they stay in the frame and cover none of {@code others}.
+     */
+    public void draw(Mat frame, int trackId, Face face, float[] probabilities, List<Face> others) {
         double k = scale(frame);
         int line = (int) Math.round(2 * k);
         int text = Math.max(1, (int) Math.round(k));
@@ -63,16 +71,12 @@ public final class Overlay {
         Imgproc.putText(frame, label, new Point(box.x + pad / 2.0, ty), FONT, 0.5 * k, new Scalar(0, 0, 0), text,
                 Imgproc.LINE_AA);
 
-        // Probability bars: right of the box when there is room, else left of it.
         int names = (int) Math.round(56 * k);
         int bar = (int) Math.round(BAR_WIDTH * k);
-        int chartWidth = names + bar + (int) Math.round(2 * k);
-        int gap = (int) Math.round(6 * k);
-        int x0 = box.x + box.width + gap;
-        if (x0 + chartWidth > frame.cols()) {
-            x0 = Math.max(0, box.x - chartWidth - gap);
-        }
-        int y0 = Math.max(0, Math.min(box.y, frame.rows() - row * classes.size() - 2));
+        Point corner = chartCorner(frame, box, names + bar + (int) Math.round(2 * k), row * classes.size(),
+                (int) Math.round(6 * k), face, others);
+        int x0 = (int) corner.x;
+        int y0 = (int) corner.y;
         int inset = (int) Math.round(2 * k);
         for (int c = 0; c < classes.size() && c < probabilities.length; c++) {
             int y = y0 + c * row;
@@ -87,6 +91,31 @@ public final class Overlay {
                 Imgproc.rectangle(frame, new Point(bx, y + inset), new Point(bx + len, y + row - inset), colour(c), -1);
             }
         }
+    }
+
+    /** Top-left corner of the probability chart of {@code box} ({@code width} x {@code height}). */
+    private static Point chartCorner(Mat frame, Rect box, int width, int height, int gap, Face face,
+            List<Face> others) {
+        int top = Math.max(0, Math.min(box.y, frame.rows() - height - 2));
+        Rect[] sides = {
+            new Rect(box.x + box.width + gap, top, width, height),
+            new Rect(box.x - width - gap, top, width, height),
+            new Rect(box.x, box.y + box.height + gap, width, height),
+        };
+        for (Rect side : sides) {
+            boolean inside = side.x >= 0 && side.y >= 0 && side.x + side.width <= frame.cols()
+                    && side.y + side.height <= frame.rows();
+            if (inside && others.stream().noneMatch(o -> o != face && overlaps(side, o))) {
+                return side.tl();
+            }
+        }
+        // Nowhere clear: right of the box when there is room, else left of it.
+        int right = box.x + box.width + gap;
+        return new Point(right + width > frame.cols() ? Math.max(0, box.x - width - gap) : right, top);
+    }
+
+    private static boolean overlaps(Rect r, Face f) {
+        return r.x < f.x() + f.width() && f.x() < r.x + r.width && r.y < f.y() + f.height() && f.y() < r.y + r.height;
     }
 
     static int argmax(float[] p) {

@@ -45,4 +45,28 @@ class OverlayTest {
         int large = boxEdgeWidth(3240, 2160);
         assertTrue(large >= 8 && large <= 10, "an 8-pixel line on a 3240x2160 photo, got " + large);
     }
+
+    @Test
+    void aFacesBarsGoWhereTheyCoverNoOtherFace() {
+        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(0, 0, 0));
+        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+        // The bars (118 x 84 pixels) of the left face would reach over the right one (130 pixels on).
+        Face left = Face.box(200, 100, 100, 100, 0.9);
+        Face right = Face.box(330, 100, 100, 100, 0.9);
+        float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
+        Overlay overlay = new Overlay(classes);
+        overlay.draw(frame, 1, left, p, List.of(left, right));
+        overlay.draw(frame, 2, right, p, List.of(left, right));
+        assertEquals(0, org.opencv.core.Core.countNonZero(gray(frame, new org.opencv.core.Rect(335, 105, 90, 90))),
+                "nothing drawn over the right face");
+        assertTrue(org.opencv.core.Core.countNonZero(gray(frame, new org.opencv.core.Rect(76, 100, 118, 84))) > 500,
+                "the left face's bars are left of it");
+        frame.release();
+    }
+
+    private static Mat gray(Mat frame, org.opencv.core.Rect region) {
+        Mat gray = new Mat();
+        org.opencv.imgproc.Imgproc.cvtColor(frame.submat(region), gray, org.opencv.imgproc.Imgproc.COLOR_BGR2GRAY);
+        return gray;
+    }
 }
