@@ -230,8 +230,10 @@
     const scale = width / result.width;
     const unit = Math.max(11, Math.round(width / 50)); // text height in canvas pixels
     ctx.textBaseline = 'top';
-    for (const f of result.faces) {
-      const [x, y, w, h] = f.box.map((v) => v * scale);
+    const boxes = result.faces.map((f) => f.box.map((v) => v * scale));
+    const charts = [];
+    result.faces.forEach((f, i) => {
+      const [x, y, w, h] = boxes[i];
       const c = colour(result.classes.indexOf(f.label));
       ctx.lineWidth = Math.max(2, unit / 5);
       ctx.strokeStyle = c;
@@ -244,22 +246,34 @@
       ctx.fillRect(x, ty, ctx.measureText(label).width + unit / 2, tagHeight);
       ctx.fillStyle = '#000';
       ctx.fillText(label, x + unit / 4, ty + unit * 0.2);
-      bars(ctx, f, result.classes, { x, y, w }, unit, width, height);
-    }
+      const avoid = boxes.filter((b, j) => j !== i).concat(charts);
+      charts.push(bars(ctx, f, result.classes, { x, y, w, h }, avoid, unit, width, height));
+    });
   }
 
-  /** A bar per class beside the box (right of it when there is room, else left). */
-  function bars(ctx, face, classes, box, unit, width, height) {
+  /**
+   * A bar per class beside the box: right of it, else left, else below, on the first side that stays in
+   * the picture and covers none of `avoid` (the other faces, the bars drawn before); where none
+   * does, right when there is room, else left. Returns the chart's [x, y, width, height].
+   */
+  function bars(ctx, face, classes, box, avoid, unit, width, height) {
     const row = unit * 1.15;
     const nameWidth = unit * 4.6;
     const barWidth = unit * 5;
     const chartWidth = nameWidth + barWidth + unit / 2;
     const chartHeight = row * classes.length + unit / 2;
-    let x0 = box.x + box.w + unit / 2;
-    if (x0 + chartWidth > width) {
-      x0 = Math.max(0, box.x - chartWidth - unit / 2);
-    }
-    const y0 = Math.max(0, Math.min(box.y, height - chartHeight));
+    const gap = unit / 2;
+    const top = Math.max(0, Math.min(box.y, height - chartHeight));
+    const sides = [
+      [box.x + box.w + gap, top], [box.x - chartWidth - gap, top], [box.x, box.y + box.h + gap],
+    ];
+    const apart = (sx, sy, [ox, oy, ow, oh]) =>
+      sx >= ox + ow || ox >= sx + chartWidth || sy >= oy + oh || oy >= sy + chartHeight;
+    const clear = ([sx, sy]) => sx >= 0 && sy >= 0 && sx + chartWidth <= width && sy + chartHeight <= height
+      && avoid.every((o) => apart(sx, sy, o));
+    const right = box.x + box.w + gap;
+    const fallback = [right + chartWidth > width ? Math.max(0, box.x - chartWidth - gap) : right, top];
+    const [x0, y0] = sides.find(clear) || fallback;
     ctx.fillStyle = 'rgba(0, 0, 0, 0.6)';
     ctx.fillRect(x0, y0, chartWidth, chartHeight);
     ctx.font = `${Math.round(unit * 0.85)}px sans-serif`;
@@ -273,6 +287,7 @@
       ctx.fillStyle = colour(c);
       ctx.fillRect(x0 + nameWidth, ry + row * 0.15, barWidth * Math.max(0, Math.min(1, p)), row * 0.7);
     });
+    return [x0, y0, chartWidth, chartHeight];
   }
 
   start();

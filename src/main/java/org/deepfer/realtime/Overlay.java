@@ -1,5 +1,6 @@
 package org.deepfer.realtime;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.deepfer.detect.Face;
@@ -44,22 +45,41 @@ public final class Overlay {
 
     /** Draws one face with its (smoothed) probabilities onto {@code frame} (BGR). */
     public void draw(Mat frame, int trackId, Face face, float[] probabilities) {
-        draw(frame, trackId, face, probabilities, List.of());
+        drawAll(frame, List.of(trackId), List.of(face), List.of(probabilities));
     }
 
     /**
-     * Draws one face of several: its probability bars go right of it, else left, else below, on the
-     * first side where they stay in the frame and cover none of {@code others}.
+     * Draws every face of a frame (BGR) with its (smoothed) probabilities. Each face's bars go right of
+     * it, else left, else below: on the first side that stays in the frame and covers no other face and
+     * no bars drawn before; where none does, right when there is room, else left.
      */
-    public void draw(Mat frame, int trackId, Face face, float[] probabilities, List<Face> others) {
+    public void drawAll(Mat frame, List<Integer> trackIds, List<Face> faces, List<float[]> probabilities) {
+        List<Rect> boxes = faces.stream().map(Overlay::rect).toList();
+        List<Rect> taken = new ArrayList<>();
+        for (int i = 0; i < faces.size(); i++) {
+            List<Rect> avoid = new ArrayList<>(taken);
+            for (int j = 0; j < boxes.size(); j++) {
+                if (j != i) {
+                    avoid.add(boxes.get(j));
+                }
+            }
+            taken.add(draw(frame, trackIds.get(i), boxes.get(i), probabilities.get(i), avoid));
+        }
+    }
+
+    private static Rect rect(Face face) {
+        return new Rect((int) Math.round(face.x()), (int) Math.round(face.y()), (int) Math.round(face.width()),
+                (int) Math.round(face.height()));
+    }
+
+    /** Draws one face; returns where its bars went. */
+    private Rect draw(Mat frame, int trackId, Rect box, float[] probabilities, List<Rect> avoid) {
         double k = scale(frame);
         int line = (int) Math.round(2 * k);
         int text = Math.max(1, (int) Math.round(k));
         int row = (int) Math.round(ROW * k);
         int best = argmax(probabilities);
         Scalar colour = colour(best);
-        Rect box = new Rect((int) Math.round(face.x()), (int) Math.round(face.y()), (int) Math.round(face.width()),
-                (int) Math.round(face.height()));
         Imgproc.rectangle(frame, box, colour, line);
         String label = String.format(Locale.ROOT, "#%d %s %.0f%%", trackId, classes.get(best), 100 * probabilities[best]);
         int[] baseline = new int[1];
@@ -73,10 +93,10 @@ public final class Overlay {
 
         int names = (int) Math.round(56 * k);
         int bar = (int) Math.round(BAR_WIDTH * k);
-        Point corner = chartCorner(frame, box, names + bar + (int) Math.round(2 * k), row * classes.size(),
-                (int) Math.round(6 * k), face, others);
-        int x0 = (int) corner.x;
-        int y0 = (int) corner.y;
+        Rect chart = chartPlace(frame, box, names + bar + (int) Math.round(2 * k), row * classes.size(),
+                (int) Math.round(6 * k), avoid);
+        int x0 = chart.x;
+        int y0 = chart.y;
         int inset = (int) Math.round(2 * k);
         for (int c = 0; c < classes.size() && c < probabilities.length; c++) {
             int y = y0 + c * row;
@@ -91,11 +111,11 @@ public final class Overlay {
                 Imgproc.rectangle(frame, new Point(bx, y + inset), new Point(bx + len, y + row - inset), colour(c), -1);
             }
         }
+        return chart;
     }
 
-    /** Top-left corner of the probability chart of {@code box} ({@code width} x {@code height}). */
-    private static Point chartCorner(Mat frame, Rect box, int width, int height, int gap, Face face,
-            List<Face> others) {
+    /** Where the probability chart ({@code width} x {@code height}) of {@code box} goes. */
+    private static Rect chartPlace(Mat frame, Rect box, int width, int height, int gap, List<Rect> avoid) {
         int top = Math.max(0, Math.min(box.y, frame.rows() - height - 2));
         Rect[] sides = {
             new Rect(box.x + box.width + gap, top, width, height),
@@ -105,17 +125,16 @@ public final class Overlay {
         for (Rect side : sides) {
             boolean inside = side.x >= 0 && side.y >= 0 && side.x + side.width <= frame.cols()
                     && side.y + side.height <= frame.rows();
-            if (inside && others.stream().noneMatch(o -> o != face && overlaps(side, o))) {
-                return side.tl();
+            if (inside && avoid.stream().noneMatch(r -> overlaps(side, r))) {
+                return side;
             }
         }
-        // Nowhere clear: right of the box when there is room, else left of it.
         int right = box.x + box.width + gap;
-        return new Point(right + width > frame.cols() ? Math.max(0, box.x - width - gap) : right, top);
+        return new Rect(right + width > frame.cols() ? Math.max(0, box.x - width - gap) : right, top, width, height);
     }
 
-    private static boolean overlaps(Rect r, Face f) {
-        return r.x < f.x() + f.width() && f.x() < r.x + r.width && r.y < f.y() + f.height() && f.y() < r.y + r.height;
+    private static boolean overlaps(Rect a, Rect b) {
+        return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
     }
 
     static int argmax(float[] p) {

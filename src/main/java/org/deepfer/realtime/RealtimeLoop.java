@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deepfer.detect.Face;
 import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.FaceDetector;
 import org.deepfer.image.FaceImage;
@@ -111,10 +110,8 @@ public final class RealtimeLoop {
                     smoothed[i] = tracks.get(i).observe(probabilities[i]);
                 }
                 long t5 = System.nanoTime();
-                List<Face> boxes = tracks.stream().map(FaceTracker.Track::face).toList();
-                for (int i = 0; i < tracks.size(); i++) {
-                    overlay.draw(frame, tracks.get(i).id(), boxes.get(i), smoothed[i], boxes);
-                }
+                overlay.drawAll(frame, tracks.stream().map(FaceTracker.Track::id).toList(),
+                        tracks.stream().map(FaceTracker.Track::face).toList(), List.of(smoothed));
                 long t6 = System.nanoTime();
                 if (outputs.video() != null) {
                     if (writer == null) {

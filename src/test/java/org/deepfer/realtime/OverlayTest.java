@@ -8,9 +8,12 @@ import org.deepfer.detect.Face;
 import org.deepfer.detect.OpenCv;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.Rect;
 import org.opencv.core.Scalar;
+import org.opencv.imgproc.Imgproc;
 
 /** The overlay keeps its video size on video frames and grows with large photos, so labels stay legible. */
 class OverlayTest {
@@ -54,19 +57,34 @@ class OverlayTest {
         Face left = Face.box(200, 100, 100, 100, 0.9);
         Face right = Face.box(330, 100, 100, 100, 0.9);
         float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
-        Overlay overlay = new Overlay(classes);
-        overlay.draw(frame, 1, left, p, List.of(left, right));
-        overlay.draw(frame, 2, right, p, List.of(left, right));
-        assertEquals(0, org.opencv.core.Core.countNonZero(gray(frame, new org.opencv.core.Rect(335, 105, 90, 90))),
+        new Overlay(classes).drawAll(frame, List.of(1, 2), List.of(left, right), List.of(p, p));
+        assertEquals(0, Core.countNonZero(gray(frame, new Rect(335, 105, 90, 90))),
                 "nothing drawn over the right face");
-        assertTrue(org.opencv.core.Core.countNonZero(gray(frame, new org.opencv.core.Rect(76, 100, 118, 84))) > 500,
+        assertTrue(Core.countNonZero(gray(frame, new Rect(76, 100, 118, 84))) > 500,
                 "the left face's bars are left of it");
+        assertTrue(Core.countNonZero(gray(frame, new Rect(436, 100, 118, 84))) > 500, "the right face's right of it");
         frame.release();
     }
 
-    private static Mat gray(Mat frame, org.opencv.core.Rect region) {
+    @Test
+    void barsGoBelowAFaceWhenBothSidesAreTakenAndNeverOverBarsDrawnBefore() {
+        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(0, 0, 0));
+        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+        float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
+        // The first face's bars go right of it (x 136..254); the second face, at the frame's right edge,
+        // has no room right of it, and left of it (x 236..354) they would cover the first one's: below.
+        Face first = Face.box(30, 60, 100, 100, 0.9);
+        Face second = Face.box(360, 60, 270, 100, 0.9);
+        new Overlay(classes).drawAll(frame, List.of(1, 2), List.of(first, second), List.of(p, p));
+        assertTrue(Core.countNonZero(gray(frame, new Rect(136, 60, 118, 84))) > 500, "the first face's bars");
+        assertTrue(Core.countNonZero(gray(frame, new Rect(360, 166, 118, 84))) > 500, "the second's, below it");
+        assertEquals(0, Core.countNonZero(gray(frame, new Rect(256, 60, 98, 84))), "none left of the second face");
+        frame.release();
+    }
+
+    private static Mat gray(Mat frame, Rect region) {
         Mat gray = new Mat();
-        org.opencv.imgproc.Imgproc.cvtColor(frame.submat(region), gray, org.opencv.imgproc.Imgproc.COLOR_BGR2GRAY);
+        Imgproc.cvtColor(frame.submat(region), gray, Imgproc.COLOR_BGR2GRAY);
         return gray;
     }
 }
