@@ -13,7 +13,8 @@ import org.opencv.imgproc.Imgproc;
 /**
  * Draws each tracked face on the frame: its box in the colour of its predicted expression, the
  * label with confidence and track id above it, and a small bar chart of all class probabilities
- * beside it (inside the frame, on whichever side has room), all larger on large frames.
+ * beside it (inside the frame, clear of the other faces and their charts where it fits), all drawn
+ * larger on large frames.
  */
 public final class Overlay {
     /** BGR colours per class, in FER2013 order (angry, disgust, fear, happy, sad, surprise, neutral). */
