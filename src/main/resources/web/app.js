@@ -264,15 +264,14 @@
     const chartHeight = row * classes.length + unit / 2;
     const gap = unit / 2;
     const top = Math.max(0, Math.min(box.y, height - chartHeight));
-    const sides = [
-      [box.x + box.w + gap, top], [box.x - chartWidth - gap, top], [box.x, box.y + box.h + gap],
-    ];
+    const right = box.x + box.w + gap;
+    const left = box.x - chartWidth - gap;
+    const sides = [[right, top], [left, top], [box.x, box.y + box.h + gap]];
     const apart = (sx, sy, [ox, oy, ow, oh]) =>
       sx >= ox + ow || ox >= sx + chartWidth || sy >= oy + oh || oy >= sy + chartHeight;
     const clear = ([sx, sy]) => sx >= 0 && sy >= 0 && sx + chartWidth <= width && sy + chartHeight <= height
       && avoid.every((o) => apart(sx, sy, o));
-    const right = box.x + box.w + gap;
-    const fallback = [right + chartWidth > width ? Math.max(0, box.x - chartWidth - gap) : right, top];
+    const fallback = [right + chartWidth > width ? Math.max(0, left) : right, top];
     const [x0, y0] = sides.find(clear) || fallback;
     ctx.fillStyle = 'rgba(0, 0, 0, 0.6)';
     ctx.fillRect(x0, y0, chartWidth, chartHeight);

@@ -44,11 +44,6 @@ public final class Overlay {
         return Math.max(1.0, Math.min(frame.cols(), frame.rows()) / 540.0);
     }
 
-    /** Draws one face with its (smoothed) probabilities onto {@code frame} (BGR). */
-    public void draw(Mat frame, int trackId, Face face, float[] probabilities) {
-        drawAll(frame, List.of(trackId), List.of(face), List.of(probabilities));
-    }
-
     /**
      * Draws every face of a frame (BGR) with its (smoothed) probabilities. Each face's bars go right of
      * it, else left, else below: on the first side that stays in the frame and covers no other face and

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.FaceDetector;
@@ -193,7 +194,7 @@ public final class RealtimeLoop {
     /** The annotated image's file name: the source file's own, or {@code frame-<index>.jpg}. */
     static String imageName(FrameSource source, int index) {
         String name = source.frameName();
-        return name != null ? name : String.format(java.util.Locale.ROOT, "frame-%06d.jpg", index);
+        return name != null ? name : String.format(Locale.ROOT, "frame-%06d.jpg", index);
     }
 
     private static void writeImage(Path file, Mat frame) throws IOException {

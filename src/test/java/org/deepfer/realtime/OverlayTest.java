@@ -28,7 +28,8 @@ class OverlayTest {
         int x = width / 4;
         int y = height / 4;
         int side = height / 3;
-        new Overlay(List.of("happy", "sad")).draw(frame, 1, Face.box(x, y, side, side, 0.9), new float[] {0.9f, 0.1f});
+        new Overlay(List.of("happy", "sad")).drawAll(frame, List.of(1), List.of(Face.box(x, y, side, side, 0.9)),
+                List.of(new float[] {0.9f, 0.1f}));
         int drawn = 0;
         for (int dx = -side / 4; dx < side / 4; dx++) {
             if (frame.get(y + side / 2, x + dx)[2] > 0) {
