@@ -18,7 +18,7 @@ run() {  # label, then --set overrides
   local label="$1"; shift
   echo "== $label"
   java -Dai.djl.offline=true -cp "$CP" org.deepfer.cli.DeepFer realtime --model "$MODEL" --video "$OUT/pan640x480.avi" \
-    --out "$OUT/demo.avi" --set "paths.results=$OUT/results" "$@" 2>/dev/null | grep -E 'FPS end to end|detect |inference|write '
+    --out "$OUT/demo.avi" --set "paths.results=$OUT/results" "$@" 2>/dev/null | grep -E 'FPS end to end|detect |inference|draw |write '
 }
 run "yunet full size, every frame, onnx"
 run "yunet at 480 px, every frame, onnx" --set detect.maxWidth=480
