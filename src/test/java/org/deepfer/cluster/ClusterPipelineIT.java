@@ -232,13 +232,14 @@ class ClusterPipelineIT {
         Path log = dir.resolve("log");
         Path workDir = clusterDir.resolve("work-1");
         long earlier = executorDirs(workDir) + executorDirs(clusterDir.resolve("work-2"));
+        List<Path> earlierApps = appDirs(workDir);
         Process job = spark(log, sparkOnCluster("ingest", "--input", input.toString()), settings(dir));
 
-        // Kill once both workers made an executor for this app (one dir each) and the files are
-        // being decoded.
+        // Kill once both workers made an executor for this app (one dir each), the files are being
+        // decoded and worker-1's executor has started a task of this app.
         waitFor(job, log, Duration.ofMinutes(3), () -> executorDirs(workDir) + executorDirs(clusterDir
-                .resolve("work-2")) >= earlier + 2 && read(log).contains("decode ..."));
-        Thread.sleep(1_500);
+                .resolve("work-2")) >= earlier + 2 && read(log).contains("decode ...")
+                && runsTasks(workDir, earlierApps));
         assertTrue(job.isAlive(), "the ingest ended before a worker could be killed:\n" + read(log));
         long workerPid = Long.parseLong(Files.readString(clusterDir.resolve("worker-1.pid")).trim());
         ProcessHandle worker = ProcessHandle.of(workerPid).orElseThrow(() -> new AssertionError("worker-1 gone"));
@@ -356,6 +357,38 @@ class ClusterPipelineIT {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /** The application directories ({@code app-*}) a worker has made so far. */
+    private static List<Path> appDirs(Path workDir) {
+        if (!Files.isDirectory(workDir)) {
+            return List.of();
+        }
+        try (Stream<Path> apps = Files.list(workDir)) {
+            return apps.filter(Files::isDirectory).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Whether an executor of an application not in {@code earlierApps} has logged the start of a
+     * task on this worker: Spark's executors log "Running task ..." at INFO to their stderr file.
+     */
+    private static boolean runsTasks(Path workDir, List<Path> earlierApps) {
+        for (Path app : appDirs(workDir)) {
+            if (earlierApps.contains(app)) {
+                continue;
+            }
+            try (Stream<Path> executors = Files.list(app)) {
+                if (executors.map(e -> e.resolve("stderr")).anyMatch(f -> read(f).contains("Running task"))) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return false; // the worker is still making the directory
+            }
+        }
+        return false;
     }
 
     private static int freePort() throws IOException {
