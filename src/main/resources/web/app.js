@@ -231,6 +231,16 @@
     const unit = Math.max(11, Math.round(width / 50)); // text height in canvas pixels
     ctx.textBaseline = 'top';
     const boxes = result.faces.map((f) => f.box.map((v) => v * scale));
+    // Each face's tag (label) first, so that no face's bars cover another face's tag.
+    const bold = `bold ${unit}px sans-serif`;
+    ctx.font = bold;
+    const tagHeight = unit * 1.4;
+    const tags = result.faces.map((f, i) => {
+      const [x, y, , h] = boxes[i];
+      const text = `#${f.track} ${f.label} ${(100 * f.confidence).toFixed(0)}%`;
+      const ty = y - tagHeight >= 0 ? y - tagHeight : y + h;
+      return { text, area: [x, ty, ctx.measureText(text).width + unit / 2, tagHeight] };
+    });
     const charts = [];
     result.faces.forEach((f, i) => {
       const [x, y, w, h] = boxes[i];
@@ -238,22 +248,20 @@
       ctx.lineWidth = Math.max(2, unit / 5);
       ctx.strokeStyle = c;
       ctx.strokeRect(x, y, w, h);
-      ctx.font = `bold ${unit}px sans-serif`;
-      const label = `#${f.track} ${f.label} ${(100 * f.confidence).toFixed(0)}%`;
-      const tagHeight = unit * 1.4;
-      const ty = y - tagHeight >= 0 ? y - tagHeight : y + h;
+      const [tx, ty, tw, th] = tags[i].area;
+      ctx.font = bold;
       ctx.fillStyle = c;
-      ctx.fillRect(x, ty, ctx.measureText(label).width + unit / 2, tagHeight);
+      ctx.fillRect(tx, ty, tw, th);
       ctx.fillStyle = '#000';
-      ctx.fillText(label, x + unit / 4, ty + unit * 0.2);
-      const avoid = boxes.filter((b, j) => j !== i).concat(charts);
+      ctx.fillText(tags[i].text, tx + unit / 4, ty + unit * 0.2);
+      const avoid = boxes.filter((b, j) => j !== i).concat(tags.map((t) => t.area), charts);
       charts.push(bars(ctx, f, result.classes, { x, y, w, h }, avoid, unit, width, height));
     });
   }
 
   /**
    * A bar per class beside the box: right of it, else left, else below, on the first side that stays in
-   * the picture and covers none of `avoid` (the other faces, the bars drawn before); where none
+   * the picture and covers none of `avoid` (the other faces, every tag, the bars drawn before); where none
    * does, right when there is room, else left. Returns the chart's [x, y, width, height].
    */
   function bars(ctx, face, classes, box, avoid, unit, width, height) {

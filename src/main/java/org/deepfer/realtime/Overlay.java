@@ -13,8 +13,8 @@ import org.opencv.imgproc.Imgproc;
 /**
  * Draws each tracked face on the frame: its box in the colour of its predicted expression, the
  * label with confidence and track id above it, and a small bar chart of all class probabilities
- * beside it (inside the frame, clear of the other faces and their charts where it fits), all drawn
- * larger on large frames.
+ * on a dimmed patch beside it (inside the frame, clear of the other faces, the labels and the other
+ * charts where it fits), all drawn larger on large frames.
  */
 public final class Overlay {
     /** BGR colours per class, in FER2013 order (angry, disgust, fear, happy, sad, surprise, neutral). */
@@ -46,11 +46,15 @@ public final class Overlay {
 
     /**
      * Draws every face of a frame (BGR) with its (smoothed) probabilities. Each face's bars go right of
-     * it, else left, else below: on the first side that stays in the frame and covers no other face and
-     * no bars drawn before; where none does, right when there is room, else left.
+     * it, else left, else below: on the first side that stays in the frame and covers no other face,
+     * no label and no bars drawn before; where none does, right when there is room, else left.
      */
     public void drawAll(Mat frame, List<Integer> trackIds, List<Face> faces, List<float[]> probabilities) {
         List<Rect> boxes = faces.stream().map(Overlay::rect).toList();
+        List<Label> labels = new ArrayList<>();
+        for (int i = 0; i < faces.size(); i++) {
+            labels.add(label(frame, trackIds.get(i), boxes.get(i), probabilities.get(i)));
+        }
         List<Rect> taken = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
             List<Rect> avoid = new ArrayList<>(taken);
@@ -58,9 +62,29 @@ public final class Overlay {
                 if (j != i) {
                     avoid.add(boxes.get(j));
                 }
+                avoid.add(labels.get(j).area());
             }
-            taken.add(draw(frame, trackIds.get(i), boxes.get(i), probabilities.get(i), avoid));
+            taken.add(draw(frame, boxes.get(i), labels.get(i), probabilities.get(i), avoid));
         }
+    }
+
+    /** A face's label: its text, where its filled background goes, and where the text starts. */
+    private record Label(String text, Rect area, Point origin) {}
+
+    private Label label(Mat frame, int trackId, Rect box, float[] probabilities) {
+        double k = scale(frame);
+        int best = argmax(probabilities);
+        String text = String.format(Locale.ROOT, "#%d %s %.0f%%", trackId, classes.get(best), 100 * probabilities[best]);
+        var size = Imgproc.getTextSize(text, FONT, 0.5 * k, textThickness(k), new int[1]);
+        int pad = (int) Math.round(4 * k);
+        int ty = Math.max((int) size.height + pad, box.y - pad);
+        int top = (int) Math.round(ty - size.height - pad);
+        Rect area = new Rect(box.x, top, (int) Math.round(size.width + pad), (int) Math.round(ty + 0.75 * pad) - top);
+        return new Label(text, area, new Point(box.x + pad / 2.0, ty));
+    }
+
+    private static int textThickness(double k) {
+        return Math.max(1, (int) Math.round(k));
     }
 
     private static Rect rect(Face face) {
@@ -69,22 +93,15 @@ public final class Overlay {
     }
 
     /** Draws one face; returns where its bars went. */
-    private Rect draw(Mat frame, int trackId, Rect box, float[] probabilities, List<Rect> avoid) {
+    private Rect draw(Mat frame, Rect box, Label label, float[] probabilities, List<Rect> avoid) {
         double k = scale(frame);
         int line = (int) Math.round(2 * k);
-        int text = Math.max(1, (int) Math.round(k));
+        int text = textThickness(k);
         int row = (int) Math.round(ROW * k);
-        int best = argmax(probabilities);
-        Scalar colour = colour(best);
+        Scalar colour = colour(argmax(probabilities));
         Imgproc.rectangle(frame, box, colour, line);
-        String label = String.format(Locale.ROOT, "#%d %s %.0f%%", trackId, classes.get(best), 100 * probabilities[best]);
-        int[] baseline = new int[1];
-        var size = Imgproc.getTextSize(label, FONT, 0.5 * k, text, baseline);
-        int pad = (int) Math.round(4 * k);
-        int ty = Math.max((int) size.height + pad, box.y - pad);
-        Imgproc.rectangle(frame, new Point(box.x, ty - size.height - pad), new Point(box.x + size.width + pad,
-                ty + 0.75 * pad), colour, -1);
-        Imgproc.putText(frame, label, new Point(box.x + pad / 2.0, ty), FONT, 0.5 * k, new Scalar(0, 0, 0), text,
+        Imgproc.rectangle(frame, label.area(), colour, -1);
+        Imgproc.putText(frame, label.text(), label.origin(), FONT, 0.5 * k, new Scalar(0, 0, 0), text,
                 Imgproc.LINE_AA);
 
         int names = (int) Math.round(56 * k);
@@ -94,6 +111,7 @@ public final class Overlay {
         int x0 = chart.x;
         int y0 = chart.y;
         int inset = (int) Math.round(2 * k);
+        darken(frame, new Rect(x0 - inset, y0 - inset, chart.width + 2 * inset, chart.height + 2 * inset));
         for (int c = 0; c < classes.size() && c < probabilities.length; c++) {
             int y = y0 + c * row;
             String name = classes.get(c);
@@ -108,6 +126,19 @@ public final class Overlay {
             }
         }
         return chart;
+    }
+
+    /** Dims {@code area} (clipped to the frame) to 40 % so white class names stay legible on any background. */
+    private static void darken(Mat frame, Rect area) {
+        int x = Math.max(0, area.x);
+        int y = Math.max(0, area.y);
+        int w = Math.min(frame.cols(), area.x + area.width) - x;
+        int h = Math.min(frame.rows(), area.y + area.height) - y;
+        if (w > 0 && h > 0) {
+            Mat region = frame.submat(new Rect(x, y, w, h));
+            region.convertTo(region, -1, 0.4, 0);
+            region.release();
+        }
     }
 
     /** Where the probability chart ({@code width} x {@code height}) of {@code box} goes. */

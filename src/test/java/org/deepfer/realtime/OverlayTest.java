@@ -83,6 +83,34 @@ class OverlayTest {
         frame.release();
     }
 
+    @Test
+    void barsStayOffAnotherFacesLabel() {
+        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(0, 0, 0));
+        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+        float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
+        // Right of the upper face the bars (x 306..424, y 200..284) would miss the lower face's box
+        // (from y 290) but cover its label, drawn above that box (about y 271..289).
+        Face upper = Face.box(200, 200, 100, 100, 0.9);
+        Face lower = Face.box(310, 290, 100, 100, 0.9);
+        new Overlay(classes).drawAll(frame, List.of(1, 2), List.of(upper, lower), List.of(p, p));
+        assertEquals(0, Core.countNonZero(gray(frame, new Rect(306, 200, 118, 60))), "nothing right of the upper face");
+        assertTrue(Core.countNonZero(gray(frame, new Rect(76, 200, 118, 84))) > 500, "its bars are left of it");
+        frame.release();
+    }
+
+    @Test
+    void theBarsSitOnADimmedPatchSoTheirNamesReadOnABrightBackground() {
+        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(250, 250, 250));
+        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+        new Overlay(classes).drawAll(frame, List.of(1), List.of(Face.box(200, 100, 100, 100, 0.9)),
+                List.of(new float[] {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f}));
+        // The chart starts 6 pixels right of the box (x 306, y 100); its patch reaches 2 pixels further.
+        assertEquals(100.0, frame.get(101, 305)[0], 1.0, "the patch's margin is dimmed to 40 %");
+        assertEquals(250.0, frame.get(101, 302)[0], 1e-9, "the frame beside the patch is not");
+        assertEquals(250.0, frame.get(400, 600)[0], 1e-9, "nor the rest of the frame");
+        frame.release();
+    }
+
     private static Mat gray(Mat frame, Rect region) {
         Mat gray = new Mat();
         Imgproc.cvtColor(frame.submat(region), gray, Imgproc.COLOR_BGR2GRAY);
