@@ -29,11 +29,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code deepfer realtime}: the single-node loop over a video, a camera or an image folder. */
+/** {@code deepfer realtime}: the single-node loop over a video, a camera, an image folder or photos. */
 @Command(name = "realtime", mixinStandardHelpOptions = true,
         header = "Video, camera or images -> faces -> expressions, overlaid.",
         description = {"Run the real-time loop on one node: frames from a video (--video), a camera",
-            "(--camera) or an image folder (--images) -> face detection (detect.detector)",
+            "(--camera), an image folder of one scene (--images) or unrelated photos (--photos)",
+            "-> face detection (detect.detector)",
             "-> crop -> the model (its exported model.onnx through ONNX Runtime, or DJL)",
             "-> per-face smoothing -> overlay. Writes the annotated video (MJPEG .avi),",
             "annotated images with --annotated, one JSON line per frame (each face's box,",
@@ -55,9 +56,19 @@ final class RealtimeCommand implements Callable<Integer> {
         Integer camera;
 
         @Option(names = "--images", paramLabel = "DIR", description = {"A folder of .jpg/.png/.bmp images, read in name"
-            + " order as frames of one scene: faces are tracked and smoothed across them (unrelated photos: --set"
-            + " realtime.smoothing=none). The video takes the first image's size; others are scaled to fit it."})
+            + " order as frames of one scene: faces are tracked and smoothed across them (unrelated photos:"
+            + " --photos). The video takes the first image's size; others are scaled to fit it."})
         Path images;
+
+        @Option(names = "--photos", paramLabel = "DIR", description = {"A folder of unrelated .jpg/.png/.bmp photos,"
+            + " each classified on its own: faces detected in every photo, nothing tracked or smoothed from one"
+            + " to the next, track ids from 1 in each. Pairs well with --annotated DIR --no-video."})
+        Path photos;
+
+        /** The image folder named, by either option; null for a video or a camera. */
+        Path folder() {
+            return images != null ? images : photos;
+        }
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -67,7 +78,8 @@ final class RealtimeCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--annotated", paramLabel = "DIR", description = {"Also write every annotated frame as an image"
-        + " into DIR, at its own size: the photos of --images under their own names (not into their own folder),"
+        + " into DIR, at its own size: the photos of --images or --photos under their own names (not into their own"
+        + " folder),"
         + " video and camera frames as frame-000000.jpg, ..."})
     Path annotated;
 
@@ -104,11 +116,17 @@ final class RealtimeCommand implements Callable<Integer> {
                     config.detect().align());
             FaceTracker tracker = new FaceTracker(rt.trackIou(), rt.maxMissed(),
                     Smoothing.Factory.of(rt.smoothing(), rt.emaAlpha(), rt.medianWindow()));
-            System.out.printf("realtime: %s, detector %s every %d frame(s), model %s via %s, smoothing %s%n",
-                    frames.describe(), detector.name(), rt.detectEvery(), bundle.modelId(), classifier.engine(),
-                    rt.smoothing());
+            boolean photos = source.photos != null;
+            System.out.printf("realtime: %s, detector %s %s, model %s via %s, %s%n", frames.describe(),
+                    detector.name(), photos ? "on every photo" : "every " + rt.detectEvery() + " frame(s)",
+                    bundle.modelId(), classifier.engine(),
+                    photos ? "each photo on its own" : "smoothing " + rt.smoothing());
+            RealtimeLoop loop = new RealtimeLoop(detector, cropper, classifier, tracker, rt.detectEvery());
+            if (photos) {
+                loop.unrelatedFrames();
+            }
             long start = System.nanoTime();
-            RealtimeLoop.Summary s = new RealtimeLoop(detector, cropper, classifier, tracker, rt.detectEvery())
+            RealtimeLoop.Summary s = loop
                     .run(frames, outputs, maxFrames, i -> {
                         if ((i + 1) % 50 == 0) {
                             System.out.printf(Locale.ROOT, "  frame %d, %.1f FPS%n", i + 1,
@@ -137,17 +155,18 @@ final class RealtimeCommand implements Callable<Integer> {
 
     /** Annotated photos keep their names, so written into their own folder they would replace them. */
     private void refuseToOverwriteTheImages() {
-        if (annotated == null || source.images == null || !Files.isDirectory(annotated)
-                || !Files.isDirectory(source.images)) {
+        Path folder = source.folder();
+        if (annotated == null || folder == null || !Files.isDirectory(annotated) || !Files.isDirectory(folder)) {
             return;
         }
+        String option = source.images != null ? "--images" : "--photos";
         try {
-            if (Files.isSameFile(annotated, source.images)) {
-                throw new ConfigException("--annotated " + annotated + " is the --images folder: the annotated"
+            if (Files.isSameFile(annotated, folder)) {
+                throw new ConfigException("--annotated " + annotated + " is the " + option + " folder: the annotated"
                         + " copies would replace the photos; name another folder");
             }
         } catch (IOException e) {
-            throw new ConfigException("cannot compare --annotated " + annotated + " with --images " + source.images
+            throw new ConfigException("cannot compare --annotated " + annotated + " with " + option + " " + folder
                     + " (" + e + ")", e);
         }
     }
@@ -164,7 +183,8 @@ final class RealtimeCommand implements Callable<Integer> {
             if (source.camera != null) {
                 return FrameSource.camera(source.camera);
             }
-            return FrameSource.images(source.images, 10);
+            // Unrelated photos make a slide show of one a second; a folder of frames plays at 10 FPS.
+            return FrameSource.images(source.folder(), source.photos != null ? 1 : 10);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         } catch (UncheckedIOException e) {

@@ -162,6 +162,12 @@ public final class FaceTracker {
         return live;
     }
 
+    /** Forgets every track and starts the ids from 1 again: the next frame is an unrelated picture. */
+    public void reset() {
+        tracks.clear();
+        nextId = 1;
+    }
+
     /** Tracks alive now (seen within the last {@code maxMissed} detection frames). */
     public int size() {
         return tracks.size();

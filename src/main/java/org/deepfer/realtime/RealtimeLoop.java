@@ -51,6 +51,7 @@ public final class RealtimeLoop {
     private final int detectEvery;
     private final Overlay overlay;
     private final ObjectMapper json = new ObjectMapper();
+    private boolean unrelatedFrames;
 
     public RealtimeLoop(FaceDetector detector, FaceCropper cropper, FaceClassifier classifier, FaceTracker tracker,
             int detectEvery) {
@@ -63,6 +64,15 @@ public final class RealtimeLoop {
         this.tracker = tracker;
         this.detectEvery = detectEvery;
         this.overlay = new Overlay(classifier.classes());
+    }
+
+    /**
+     * Takes every frame as an unrelated photo: faces are detected in each, nothing is tracked or
+     * smoothed from one to the next, and track ids start from 1 in each.
+     */
+    public RealtimeLoop unrelatedFrames() {
+        this.unrelatedFrames = true;
+        return this;
     }
 
     /**
@@ -93,7 +103,10 @@ public final class RealtimeLoop {
                     break;
                 }
                 long t1 = System.nanoTime();
-                boolean detect = n % detectEvery == 0;
+                boolean detect = unrelatedFrames || n % detectEvery == 0;
+                if (unrelatedFrames) {
+                    tracker.reset();
+                }
                 List<FaceTracker.Track> tracks = detect ? tracker.update(detector.detect(frame)) : tracker.coast();
                 if (detect) {
                     detections += tracks.size();

@@ -99,11 +99,13 @@ class DeepFerCliTest {
         Path photo = photos.resolve("face.png");
         Files.write(photo, new byte[] {(byte) 0x89, 'P', 'N', 'G'});
         byte[] before = Files.readAllBytes(photo);
-        Outcome o = run("realtime", "--model", "models/fast", "--images", photos.toString(), "--annotated",
-                photos.resolve(".").toString(), "--no-video");
-        assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
-        assertTrue(o.err().contains("is the --images folder"), o.err());
-        assertArrayEquals(before, Files.readAllBytes(photo), "the photo is untouched");
+        for (String option : List.of("--images", "--photos")) {
+            Outcome o = run("realtime", "--model", "models/fast", option, photos.toString(), "--annotated",
+                    photos.resolve(".").toString(), "--no-video");
+            assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
+            assertTrue(o.err().contains("is the " + option + " folder"), o.err());
+            assertArrayEquals(before, Files.readAllBytes(photo), "the photo is untouched");
+        }
     }
 
     @Test

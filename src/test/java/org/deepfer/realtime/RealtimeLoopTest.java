@@ -179,6 +179,62 @@ class RealtimeLoopTest {
         assertEquals("not a png", Files.readString(images.resolve("p0b.png")), "the input is left alone");
     }
 
+    /** Two photos with a face at the same place: white in the first, light gray in the second. */
+    private static Path twoPhotosOfOnePlace(Path dir) {
+        Path images = dir.resolve("photos");
+        try {
+            Files.createDirectories(images);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        int[] brightness = {255, 210};
+        for (int i = 0; i < brightness.length; i++) {
+            Mat image = new Mat(240, 320, CvType.CV_8UC3, new Scalar(30, 30, 30));
+            Imgproc.rectangle(image, new Rect(100, 80, 60, 60), Scalar.all(brightness[i]), -1);
+            assertTrue(Imgcodecs.imwrite(images.resolve("p" + i + ".png").toString(), image));
+            image.release();
+        }
+        return images;
+    }
+
+    private static List<JsonNode> facesOfEachFrame(Path images, boolean unrelated, StandIns.BrightSquareDetector detector,
+            Path frames) throws Exception {
+        RealtimeLoop loop = new RealtimeLoop(detector, new FaceCropper(48, 0, true),
+                new StandIns.BrightnessClassifier(), new FaceTracker(0.3, 3, Smoothing.Factory.of("ema", 0.5, 1)), 3);
+        if (unrelated) {
+            loop.unrelatedFrames();
+        }
+        try (FrameSource source = FrameSource.images(images, 1)) {
+            assertEquals(2, loop.run(source, new RealtimeLoop.Outputs(null, frames, null), 0, i -> { }).frames());
+        }
+        List<JsonNode> faces = new ArrayList<>();
+        for (String line : Files.readAllLines(frames)) {
+            JsonNode f = new ObjectMapper().readTree(line).get("faces");
+            assertEquals(1, f.size(), line);
+            faces.add(f.get(0));
+        }
+        return faces;
+    }
+
+    @Test
+    void unrelatedPhotosAreEachClassifiedOnTheirOwn(@TempDir Path dir) throws Exception {
+        Path images = twoPhotosOfOnePlace(dir);
+        StandIns.BrightSquareDetector detector = new StandIns.BrightSquareDetector();
+        List<JsonNode> alone = facesOfEachFrame(images, true, detector, dir.resolve("alone.jsonl"));
+        assertEquals(2, detector.calls, "detection on every photo, although detectEvery is 3");
+        double seen = alone.get(1).get("frame_probabilities").get("happy").asDouble();
+        assertEquals(210 / 255.0, seen, 0.02, "the second photo's own brightness");
+        assertEquals(seen, alone.get(1).get("probabilities").get("happy").asDouble(), 1e-9, "nothing smoothed in");
+
+        // The same photos as frames of one scene: one track, the second frame smoothed with the first.
+        StandIns.BrightSquareDetector sceneDetector = new StandIns.BrightSquareDetector();
+        List<JsonNode> scene = facesOfEachFrame(images, false, sceneDetector, dir.resolve("scene.jsonl"));
+        assertEquals(1, sceneDetector.calls, "the second frame coasts");
+        assertEquals(1, scene.get(1).get("track").asInt());
+        assertTrue(scene.get(1).get("probabilities").get("happy").asDouble() > seen + 0.03,
+                "smoothed towards the white first frame: " + scene.get(1));
+    }
+
     @Test
     void videoFramesAreAnnotatedAsNumberedImagesAndTheJsonLinesNameNoImage(@TempDir Path dir) throws Exception {
         Path video = movingSquareVideo(dir.resolve("in.avi"));

@@ -68,6 +68,19 @@ class SmoothingAndTrackingTest {
     }
 
     @Test
+    void resetForgetsEveryTrackAndStartsTheIdsAgain() {
+        FaceTracker tracker = new FaceTracker(0.3, 2, Smoothing.Factory.of("ema", 0.5, 1));
+        List<FaceTracker.Track> first = tracker.update(List.of(Face.box(0, 0, 50, 50, 1), Face.box(200, 0, 50, 50, 1)));
+        first.get(1).observe(new float[] {1, 0});
+        tracker.reset();
+        assertEquals(0, tracker.size());
+        List<FaceTracker.Track> next = tracker.update(List.of(Face.box(200, 0, 50, 50, 1)));
+        assertEquals(1, next.get(0).id(), "the face where track 2 was is track 1 of a new picture");
+        assertArrayEquals(new float[] {0, 1}, next.get(0).observe(new float[] {0, 1}), 1e-6f,
+                "and its smoothing starts afresh");
+    }
+
+    @Test
     void betweenDetectionsBoxesMoveOnAtTheirVelocity() {
         FaceTracker tracker = new FaceTracker(0.3, 2, Smoothing.Factory.of("none", 1, 1));
         tracker.update(List.of(Face.box(100, 100, 50, 50, 1)));
