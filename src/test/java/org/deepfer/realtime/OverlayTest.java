@@ -3,6 +3,7 @@ package org.deepfer.realtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.deepfer.detect.Face;
 import org.deepfer.detect.OpenCv;
@@ -17,6 +18,23 @@ import org.opencv.imgproc.Imgproc;
 
 /** The overlay keeps its video size on video frames and grows with large photos, so labels stay legible. */
 class OverlayTest {
+    private static final List<String> FER = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
+    /** Happy at 40 %, every other class at 10 %. */
+    private static final float[] P = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
+
+    /** A 640x480 frame of {@code background} gray with {@code faces} drawn, tracks 1, 2, ..., each at {@link #P}. */
+    private static Mat drawn(double background, Face... faces) {
+        Mat frame = new Mat(480, 640, CvType.CV_8UC3, Scalar.all(background));
+        List<Integer> ids = new ArrayList<>();
+        List<float[]> p = new ArrayList<>();
+        for (int i = 0; i < faces.length; i++) {
+            ids.add(i + 1);
+            p.add(P);
+        }
+        new Overlay(FER).drawAll(frame, ids, List.of(faces), p);
+        return frame;
+    }
+
     @BeforeAll
     static void loadOpenCv() {
         OpenCv.load();
@@ -52,13 +70,8 @@ class OverlayTest {
 
     @Test
     void aFacesBarsGoWhereTheyCoverNoOtherFace() {
-        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(0, 0, 0));
-        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
         // The bars (118 x 84 pixels) of the left face would reach over the right one (130 pixels on).
-        Face left = Face.box(200, 100, 100, 100, 0.9);
-        Face right = Face.box(330, 100, 100, 100, 0.9);
-        float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
-        new Overlay(classes).drawAll(frame, List.of(1, 2), List.of(left, right), List.of(p, p));
+        Mat frame = drawn(0, Face.box(200, 100, 100, 100, 0.9), Face.box(330, 100, 100, 100, 0.9));
         assertEquals(0, Core.countNonZero(gray(frame, new Rect(335, 105, 90, 90))),
                 "nothing drawn over the right face");
         assertTrue(Core.countNonZero(gray(frame, new Rect(76, 100, 118, 84))) > 500,
@@ -69,14 +82,9 @@ class OverlayTest {
 
     @Test
     void barsGoBelowAFaceWhenBothSidesAreTakenAndNeverOverBarsDrawnBefore() {
-        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(0, 0, 0));
-        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
-        float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
         // The first face's bars go right of it (x 136..254); the second face, at the frame's right edge,
         // has no room right of it, and left of it (x 236..354) they would cover the first one's: below.
-        Face first = Face.box(30, 60, 100, 100, 0.9);
-        Face second = Face.box(360, 60, 270, 100, 0.9);
-        new Overlay(classes).drawAll(frame, List.of(1, 2), List.of(first, second), List.of(p, p));
+        Mat frame = drawn(0, Face.box(30, 60, 100, 100, 0.9), Face.box(360, 60, 270, 100, 0.9));
         assertTrue(Core.countNonZero(gray(frame, new Rect(136, 60, 118, 84))) > 500, "the first face's bars");
         assertTrue(Core.countNonZero(gray(frame, new Rect(360, 166, 118, 84))) > 500, "the second's, below it");
         assertEquals(0, Core.countNonZero(gray(frame, new Rect(256, 60, 98, 84))), "none left of the second face");
@@ -85,14 +93,9 @@ class OverlayTest {
 
     @Test
     void barsStayOffAnotherFacesLabel() {
-        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(0, 0, 0));
-        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
-        float[] p = {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f};
         // Right of the upper face the bars (x 306..424, y 200..284) would miss the lower face's box
         // (from y 290) but cover its label, drawn above that box (about y 271..289).
-        Face upper = Face.box(200, 200, 100, 100, 0.9);
-        Face lower = Face.box(310, 290, 100, 100, 0.9);
-        new Overlay(classes).drawAll(frame, List.of(1, 2), List.of(upper, lower), List.of(p, p));
+        Mat frame = drawn(0, Face.box(200, 200, 100, 100, 0.9), Face.box(310, 290, 100, 100, 0.9));
         assertEquals(0, Core.countNonZero(gray(frame, new Rect(306, 200, 118, 60))), "nothing right of the upper face");
         assertTrue(Core.countNonZero(gray(frame, new Rect(76, 200, 118, 84))) > 500, "its bars are left of it");
         frame.release();
@@ -100,10 +103,7 @@ class OverlayTest {
 
     @Test
     void theBarsSitOnADimmedPatchSoTheirNamesReadOnABrightBackground() {
-        Mat frame = new Mat(480, 640, CvType.CV_8UC3, new Scalar(250, 250, 250));
-        List<String> classes = List.of("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral");
-        new Overlay(classes).drawAll(frame, List.of(1), List.of(Face.box(200, 100, 100, 100, 0.9)),
-                List.of(new float[] {0.1f, 0.1f, 0.1f, 0.4f, 0.1f, 0.1f, 0.1f}));
+        Mat frame = drawn(250, Face.box(200, 100, 100, 100, 0.9));
         // The chart starts 6 pixels right of the box (x 306, y 100); its patch reaches 2 pixels further.
         assertEquals(100.0, frame.get(101, 305)[0], 1.0, "the patch's margin is dimmed to 40 %");
         assertEquals(250.0, frame.get(101, 302)[0], 1e-9, "the frame beside the patch is not");
