@@ -180,13 +180,8 @@ class RealtimeLoopTest {
     }
 
     /** Two photos with a face at the same place: white in the first, light gray in the second. */
-    private static Path twoPhotosOfOnePlace(Path dir) {
-        Path images = dir.resolve("photos");
-        try {
-            Files.createDirectories(images);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    private static Path twoPhotosOfOnePlace(Path dir) throws Exception {
+        Path images = Files.createDirectories(dir.resolve("photos"));
         int[] brightness = {255, 210};
         for (int i = 0; i < brightness.length; i++) {
             Mat image = new Mat(240, 320, CvType.CV_8UC3, new Scalar(30, 30, 30));
