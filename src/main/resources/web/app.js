@@ -231,15 +231,23 @@
     const unit = Math.max(11, Math.round(width / 50)); // text height in canvas pixels
     ctx.textBaseline = 'top';
     const boxes = result.faces.map((f) => f.box.map((v) => v * scale));
-    // Each face's tag (label) first, so that no face's bars cover another face's tag.
+    // Each face's tag (label) first, so that no face's bars cover another face's tag: above the face,
+    // else one or two rows higher (tags of faces side by side stagger), else below it, on the first
+    // place that covers no other face and no earlier tag; above it where none does.
     const bold = `bold ${unit}px sans-serif`;
     ctx.font = bold;
     const tagHeight = unit * 1.4;
-    const tags = result.faces.map((f, i) => {
+    const tags = [];
+    result.faces.forEach((f, i) => {
       const [x, y, , h] = boxes[i];
       const text = `#${f.track} ${f.label} ${(100 * f.confidence).toFixed(0)}%`;
-      const ty = y - tagHeight >= 0 ? y - tagHeight : y + h;
-      return { text, area: [x, ty, ctx.measureText(text).width + unit / 2, tagHeight] };
+      const tw = ctx.measureText(text).width + unit / 2;
+      const avoid = boxes.filter((b, j) => j !== i).concat(tags.map((t) => t.area));
+      const clear = (ty) => ty >= 0 && ty + tagHeight <= height
+        && avoid.every(([ox, oy, ow, oh]) => x >= ox + ow || ox >= x + tw || ty >= oy + oh || oy >= ty + tagHeight);
+      const above = y - tagHeight >= 0 ? y - tagHeight : y + h;
+      const ty = [above, y - 2 * tagHeight, y - 3 * tagHeight, y + h].find(clear);
+      tags.push({ text, area: [x, ty === undefined ? above : ty, tw, tagHeight] });
     });
     const charts = [];
     result.faces.forEach((f, i) => {
@@ -255,14 +263,18 @@
       ctx.fillStyle = '#000';
       ctx.fillText(tags[i].text, tx + unit / 4, ty + unit * 0.2);
       const avoid = boxes.filter((b, j) => j !== i).concat(tags.map((t) => t.area), charts);
-      charts.push(bars(ctx, f, result.classes, { x, y, w, h }, avoid, unit, width, height));
+      const chart = bars(ctx, f, result.classes, { x, y, w, h }, avoid, unit, width, height);
+      if (chart) {
+        charts.push(chart);
+      }
     });
   }
 
   /**
    * A bar per class beside the box: right of it, else left, else below, on the first side that stays in
    * the picture and covers none of `avoid` (the other faces, every tag, the bars drawn before); where none
-   * does, right when there is room, else left. Returns the chart's [x, y, width, height].
+   * does, over the face's own right side if that covers none of them (a close-up), else nowhere (a crowd:
+   * the tag still names the class). Returns the chart's [x, y, width, height], or null when left out.
    */
   function bars(ctx, face, classes, box, avoid, unit, width, height) {
     const row = unit * 1.15;
@@ -279,8 +291,12 @@
       sx >= ox + ow || ox >= sx + chartWidth || sy >= oy + oh || oy >= sy + chartHeight;
     const clear = ([sx, sy]) => sx >= 0 && sy >= 0 && sx + chartWidth <= width && sy + chartHeight <= height
       && avoid.every((o) => apart(sx, sy, o));
-    const fallback = [right + chartWidth > width ? Math.max(0, left) : right, top];
-    const [x0, y0] = sides.find(clear) || fallback;
+    const over = [Math.max(0, Math.min(right, width - chartWidth)), top];
+    const place = sides.find(clear) || (avoid.every((o) => apart(over[0], over[1], o)) ? over : null);
+    if (!place) {
+      return null;
+    }
+    const [x0, y0] = place;
     ctx.fillStyle = 'rgba(0, 0, 0, 0.6)';
     ctx.fillRect(x0, y0, chartWidth, chartHeight);
     ctx.font = `${Math.round(unit * 0.85)}px sans-serif`;

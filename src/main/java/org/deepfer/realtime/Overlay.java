@@ -12,9 +12,10 @@ import org.opencv.imgproc.Imgproc;
 
 /**
  * Draws each tracked face on the frame: its box in the colour of its predicted expression, the
- * label with confidence and track id above it, and a small bar chart of all class probabilities
- * on a dimmed patch beside it (inside the frame, clear of the other faces, the labels and the other
- * charts where it fits), all drawn larger on large frames.
+ * label with confidence and track id above it (staggered or below where that is taken), and a bar
+ * chart of all class probabilities on a dimmed patch beside it, inside the frame and clear of the
+ * other faces, the labels and the other charts (left out where it fits nowhere: crowds), all drawn
+ * larger on large frames.
  */
 public final class Overlay {
     /** BGR colours per class, in FER2013 order (angry, disgust, fear, happy, sad, surprise, neutral). */
@@ -45,42 +46,69 @@ public final class Overlay {
     }
 
     /**
-     * Draws every face of a frame (BGR) with its (smoothed) probabilities. Each face's bars go right of
-     * it, else left, else below: on the first side that stays in the frame and covers no other face,
-     * no label and no bars drawn before; where none does, right when there is room, else left.
+     * Draws every face of a frame (BGR) with its (smoothed) probabilities. A face's label goes above
+     * it, or higher up or below it where above it would cover another face or an earlier label
+     * ({@link #label}). Its bars go right
+     * of it, else left, else below: on the first side that stays in the frame and covers no other
+     * face, no label and no bars drawn before. Where no side does, they go over the face's own right
+     * side if that covers nothing else, and are left out otherwise (the label still names the class).
      */
     public void drawAll(Mat frame, List<Integer> trackIds, List<Face> faces, List<float[]> probabilities) {
         List<Rect> boxes = faces.stream().map(Overlay::rect).toList();
         List<Label> labels = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
-            labels.add(label(frame, trackIds.get(i), boxes.get(i), probabilities.get(i)));
+            List<Rect> avoid = others(boxes, i);
+            labels.forEach(l -> avoid.add(l.area()));
+            labels.add(label(frame, trackIds.get(i), boxes.get(i), probabilities.get(i), avoid));
         }
         List<Rect> taken = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
-            List<Rect> avoid = new ArrayList<>(taken);
-            for (int j = 0; j < boxes.size(); j++) {
-                if (j != i) {
-                    avoid.add(boxes.get(j));
-                }
-                avoid.add(labels.get(j).area());
+            List<Rect> avoid = others(boxes, i);
+            avoid.addAll(taken);
+            labels.forEach(l -> avoid.add(l.area()));
+            Rect chart = draw(frame, boxes.get(i), labels.get(i), probabilities.get(i), avoid);
+            if (chart != null) {
+                taken.add(chart);
             }
-            taken.add(draw(frame, boxes.get(i), labels.get(i), probabilities.get(i), avoid));
         }
+    }
+
+    /** Every box but the {@code i}th, in a list to add to. */
+    private static List<Rect> others(List<Rect> boxes, int i) {
+        List<Rect> others = new ArrayList<>(boxes);
+        others.remove(i);
+        return others;
     }
 
     /** A face's label: its text, where its filled background goes, and where the text starts. */
     private record Label(String text, Rect area, Point origin) {}
 
-    private Label label(Mat frame, int trackId, Rect box, float[] probabilities) {
+    /**
+     * The label above {@code box}; where that covers one of {@code avoid}, the first clear place of:
+     * one or two label heights higher (labels of faces side by side stagger), below the box.
+     */
+    private Label label(Mat frame, int trackId, Rect box, float[] probabilities, List<Rect> avoid) {
         double k = scale(frame);
         int best = argmax(probabilities);
         String text = String.format(Locale.ROOT, "#%d %s %.0f%%", trackId, classes.get(best), 100 * probabilities[best]);
         var size = Imgproc.getTextSize(text, FONT, 0.5 * k, textThickness(k), new int[1]);
         int pad = (int) Math.round(4 * k);
-        int ty = Math.max((int) size.height + pad, box.y - pad);
-        int top = (int) Math.round(ty - size.height - pad);
-        Rect area = new Rect(box.x, top, (int) Math.round(size.width + pad), (int) Math.round(ty + 0.75 * pad) - top);
-        return new Label(text, area, new Point(box.x + pad / 2.0, ty));
+        int width = (int) Math.round(size.width + pad);
+        int height = (int) Math.round(size.height + 1.75 * pad);
+        int aboveTop = Math.max(0, box.y - pad - (int) Math.round(size.height + pad));
+        Rect above = new Rect(box.x, aboveTop, width, height);
+        Rect area = above;
+        int[] tops = {aboveTop - height, aboveTop - 2 * height, box.y + box.height + (int) Math.round(k)};
+        if (avoid.stream().anyMatch(r -> overlaps(above, r))) {
+            for (int top : tops) {
+                Rect other = new Rect(box.x, top, width, height);
+                if (top >= 0 && top + height <= frame.rows() && avoid.stream().noneMatch(r -> overlaps(other, r))) {
+                    area = other;
+                    break;
+                }
+            }
+        }
+        return new Label(text, area, new Point(box.x + pad / 2.0, area.y + size.height + pad));
     }
 
     private static int textThickness(double k) {
@@ -92,7 +120,7 @@ public final class Overlay {
                 (int) Math.round(face.height()));
     }
 
-    /** Draws one face; returns where its bars went. */
+    /** Draws one face; returns where its bars went, or null where they were left out. */
     private Rect draw(Mat frame, Rect box, Label label, float[] probabilities, List<Rect> avoid) {
         double k = scale(frame);
         int line = (int) Math.round(2 * k);
@@ -108,6 +136,9 @@ public final class Overlay {
         int bar = (int) Math.round(BAR_WIDTH * k);
         Rect chart = chartPlace(frame, box, names + bar + (int) Math.round(2 * k), row * classes.size(),
                 (int) Math.round(6 * k), avoid);
+        if (chart == null) {
+            return null;
+        }
         int x0 = chart.x;
         int y0 = chart.y;
         int inset = (int) Math.round(2 * k);
@@ -141,7 +172,10 @@ public final class Overlay {
         }
     }
 
-    /** Where the probability chart ({@code width} x {@code height}) of {@code box} goes. */
+    /**
+     * Where the probability chart ({@code width} x {@code height}) of {@code box} goes; null where
+     * it would cover one of {@code avoid} wherever it went.
+     */
     private static Rect chartPlace(Mat frame, Rect box, int width, int height, int gap, List<Rect> avoid) {
         int top = Math.max(0, Math.min(box.y, frame.rows() - height - 2));
         Rect[] sides = {
@@ -156,8 +190,9 @@ public final class Overlay {
                 return side;
             }
         }
-        int right = box.x + box.width + gap;
-        return new Rect(right + width > frame.cols() ? Math.max(0, box.x - width - gap) : right, top, width, height);
+        // A face that fills the frame (a webcam close-up) gets its bars over its own right side.
+        Rect over = new Rect(Math.max(0, Math.min(box.x + box.width + gap, frame.cols() - width)), top, width, height);
+        return avoid.stream().noneMatch(r -> overlaps(over, r)) ? over : null;
     }
 
     private static boolean overlaps(Rect a, Rect b) {

@@ -102,6 +102,37 @@ class OverlayTest {
     }
 
     @Test
+    void labelsOfFacesSideBySideStaggerAndEveryFaceKeepsItsBars() {
+        // The first label (x 200..320) reaches over where the second face's would go (x 270..390).
+        Mat frame = drawn(0, Face.box(200, 200, 60, 60, 0.9), Face.box(270, 200, 60, 60, 0.9));
+        assertEquals(0, Core.countNonZero(gray(frame, new Rect(330, 185, 40, 12))),
+                "the second label is not just above its face");
+        assertTrue(Core.countNonZero(gray(frame, new Rect(330, 166, 40, 14))) > 100, "but one row higher");
+        assertTrue(Core.countNonZero(gray(frame, new Rect(336, 200, 118, 84))) > 500, "its bars right of it");
+        assertTrue(Core.countNonZero(gray(frame, new Rect(76, 200, 118, 84))) > 500, "the first's left of it");
+        frame.release();
+    }
+
+    @Test
+    void barsThatFitNowhereAreLeftOutRatherThanDrawnOverAnotherFace() {
+        // The middle face is boxed in: faces left, right and below it.
+        Mat frame = drawn(0, Face.box(260, 180, 100, 100, 0.9), Face.box(140, 180, 100, 100, 0.9),
+                Face.box(380, 180, 100, 100, 0.9), Face.box(260, 300, 100, 100, 0.9));
+        for (Rect inside : List.of(new Rect(145, 185, 90, 90), new Rect(385, 185, 90, 90), new Rect(265, 305, 90, 90),
+                new Rect(265, 185, 90, 90))) {
+            assertEquals(0, Core.countNonZero(gray(frame, inside)), "nothing drawn inside the face at " + inside);
+        }
+        frame.release();
+    }
+
+    @Test
+    void aFaceFillingTheFrameGetsItsBarsOverItsOwnRightSide() {
+        Mat frame = drawn(0, Face.box(60, 40, 520, 420, 0.9));
+        assertTrue(Core.countNonZero(gray(frame, new Rect(522, 40, 118, 84))) > 500);
+        frame.release();
+    }
+
+    @Test
     void theBarsSitOnADimmedPatchSoTheirNamesReadOnABrightBackground() {
         Mat frame = drawn(250, Face.box(200, 100, 100, 100, 0.9));
         // The chart starts 6 pixels right of the box (x 306, y 100); its patch reaches 2 pixels further.
