@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
             "-> crop -> the model (its exported model.onnx through ONNX Runtime, or DJL)",
             "-> per-face smoothing -> overlay. Writes the annotated video (MJPEG .avi),",
             "annotated images with --annotated, one JSON line per frame (each face's box,",
-            "label and probabilities; an image folder's file names) and per-stage latencies",
+            "label and probabilities; an image folder's file names), the same as a table of",
+            "one row per face (realtime_faces.csv) and per-stage latencies",
             "(results/realtime_stats.csv, FPS in realtime_stats.json)."})
 final class RealtimeCommand implements Callable<Integer> {
     @Mixin
@@ -148,7 +149,8 @@ final class RealtimeCommand implements Callable<Integer> {
             if (outputs.annotated() != null) {
                 System.out.printf("  images %s (%d)%n", outputs.annotated(), s.frames());
             }
-            System.out.printf("  frames %s%n  stats  %s%n", outputs.frames(), outputs.stats());
+            System.out.printf("  frames %s%n  faces  %s%n  stats  %s%n", outputs.frames(), outputs.faces(),
+                    outputs.stats());
         }
         return 0;
     }

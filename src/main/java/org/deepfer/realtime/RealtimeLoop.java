@@ -14,6 +14,7 @@ import java.util.Map;
 import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.FaceDetector;
 import org.deepfer.image.FaceImage;
+import org.deepfer.run.Csv;
 import org.opencv.core.Mat;
 import org.opencv.core.Rect;
 import org.opencv.core.Size;
@@ -36,6 +37,11 @@ public final class RealtimeLoop {
      * their own file names, video and camera frames as {@code frame-000000.jpg}, ...
      */
     public record Outputs(Path video, Path frames, Path stats, Path annotated) {
+        /** The per-face table written beside {@link #frames()}: one CSV row per face and frame. */
+        public Path faces() {
+            return frames == null ? null : frames.resolveSibling(FACES_CSV);
+        }
+
         public Outputs(Path video, Path frames, Path stats) {
             this(video, frames, stats, null);
         }
@@ -43,6 +49,9 @@ public final class RealtimeLoop {
 
     /** What a run did. */
     public record Summary(int frames, int faceDetections, double seconds, double fps, StageTimes times) {}
+
+    /** File name of the per-face table beside the JSON lines. */
+    public static final String FACES_CSV = "realtime_faces.csv";
 
     private final FaceDetector detector;
     private final FaceCropper cropper;
@@ -85,6 +94,7 @@ public final class RealtimeLoop {
         VideoWriter writer = null;
         Size videoSize = null;
         BufferedWriter lines = null;
+        BufferedWriter table = null;
         Mat frame = new Mat();
         int n = 0;
         int detections = 0;
@@ -93,6 +103,9 @@ public final class RealtimeLoop {
             if (outputs.frames() != null) {
                 Files.createDirectories(outputs.frames().toAbsolutePath().getParent());
                 lines = Files.newBufferedWriter(outputs.frames());
+                table = Files.newBufferedWriter(outputs.faces());
+                table.write(facesHeader());
+                table.newLine();
             }
             if (outputs.annotated() != null) {
                 Files.createDirectories(outputs.annotated());
@@ -141,6 +154,10 @@ public final class RealtimeLoop {
                     lines.write(frameJson(n, source.frameName(), (t0 - started) / 1e6, detect, tracks, probabilities,
                             smoothed));
                     lines.newLine();
+                    for (int i = 0; i < tracks.size(); i++) {
+                        table.write(faceRow(n, source.frameName(), tracks.get(i), smoothed[i]));
+                        table.newLine();
+                    }
                 }
                 long t7 = System.nanoTime();
                 times.add(ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4), ms(t4, t5), ms(t5, t6), ms(t6, t7),
@@ -155,11 +172,13 @@ public final class RealtimeLoop {
             if (writer != null) {
                 writer.release();
             }
-            if (lines != null) {
-                try {
-                    lines.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+            for (BufferedWriter w : new BufferedWriter[] {lines, table}) {
+                if (w != null) {
+                    try {
+                        w.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
                 }
             }
         }
@@ -262,6 +281,30 @@ public final class RealtimeLoop {
         line.put("detector_ran", detected);
         line.put("faces", faces);
         return json.writeValueAsString(line);
+    }
+
+    private String facesHeader() {
+        StringBuilder header = new StringBuilder("frame,image,track,x,y,width,height,detected,label,confidence");
+        for (String c : classifier.classes()) {
+            header.append(",p_").append(c);
+        }
+        return header.toString();
+    }
+
+    /** One face of a frame: where it is, its (smoothed) label and every class's probability. */
+    private String faceRow(int index, String image, FaceTracker.Track t, float[] probabilities) {
+        int best = Overlay.argmax(probabilities);
+        StringBuilder row = new StringBuilder().append(index).append(',').append(Csv.text(image)).append(',')
+                .append(t.id());
+        for (double v : new double[] {t.face().x(), t.face().y(), t.face().width(), t.face().height()}) {
+            row.append(',').append(Math.round(v));
+        }
+        row.append(',').append(t.detectedNow()).append(',').append(classifier.classes().get(best)).append(',')
+                .append(Csv.number(probabilities[best]));
+        for (float p : probabilities) {
+            row.append(',').append(Csv.number(p));
+        }
+        return row.toString();
     }
 
     private static double round(double v) {

@@ -177,6 +177,19 @@ class RealtimeLoopTest {
             out.release();
         }
         assertEquals("not a png", Files.readString(images.resolve("p0b.png")), "the input is left alone");
+
+        List<List<String>> table = org.deepfer.run.Csv.read(outputs.faces());
+        assertEquals(dir.resolve("out/realtime_faces.csv"), outputs.faces());
+        assertEquals(List.of("frame", "image", "track", "x", "y", "width", "height", "detected", "label", "confidence",
+                "p_happy", "p_sad"), table.get(0));
+        assertEquals(3, table.size(), "a row per face of each photo");
+        for (int i = 0; i < sizes.length; i++) {
+            List<String> row = table.get(i + 1);
+            assertEquals(List.of(Integer.toString(i), "p" + i + ".png", "1", "60", "90", "60", "60", "true", "happy"),
+                    row.subList(0, 9), "the square of p" + i);
+            assertEquals(Double.parseDouble(row.get(9)), Double.parseDouble(row.get(10)), 1e-9, "confidence = p_happy");
+            assertEquals(1.0, Double.parseDouble(row.get(10)) + Double.parseDouble(row.get(11)), 2e-4);
+        }
     }
 
     /** Two photos with a face at the same place: white in the first, light gray in the second. */
