@@ -61,9 +61,10 @@ final class RealtimeCommand implements Callable<Integer> {
             + " --photos). The video takes the first image's size; others are scaled to fit it."})
         Path images;
 
-        @Option(names = "--photos", paramLabel = "DIR", description = {"A folder of unrelated .jpg/.png/.bmp photos,"
-            + " each classified on its own: faces detected in every photo, nothing tracked or smoothed from one"
-            + " to the next, track ids from 1 in each. Pairs well with --annotated DIR --no-video."})
+        @Option(names = "--photos", paramLabel = "DIR|FILE", description = {"A folder of unrelated .jpg/.png/.bmp"
+            + " photos (or one photo), each classified on its own: faces detected in every photo, nothing tracked"
+            + " or smoothed from one to the next, track ids from 1 in each. Pairs well with --annotated DIR"
+            + " --no-video."})
         Path photos;
 
         /** The image folder named, by either option; null for a video or a camera. */
@@ -158,6 +159,9 @@ final class RealtimeCommand implements Callable<Integer> {
     /** Annotated photos keep their names, so written into their own folder they would replace them. */
     private void refuseToOverwriteTheImages() {
         Path folder = source.folder();
+        if (folder != null && Files.isRegularFile(folder)) {
+            folder = folder.toAbsolutePath().getParent(); // one photo: its folder
+        }
         if (annotated == null || folder == null || !Files.isDirectory(annotated) || !Files.isDirectory(folder)) {
             return;
         }

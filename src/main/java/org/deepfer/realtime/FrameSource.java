@@ -88,14 +88,27 @@ public interface FrameSource extends AutoCloseable {
         };
     }
 
-    /** Every .jpg/.jpeg/.png/.bmp image of a folder, in name order, as frames; unreadable ones are named. */
+    private static boolean isImageName(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jpe?g|png|bmp)$");
+    }
+
+    /**
+     * Every .jpg/.jpeg/.png/.bmp image of a folder, in name order, as frames (or the one image a file
+     * path names); unreadable ones are named.
+     */
     static FrameSource images(Path folder, double fps) {
         List<Path> files;
-        try (Stream<Path> list = Files.list(folder)) {
-            files = list.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT)
-                    .matches(".*\\.(jpe?g|png|bmp)$")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list images in " + folder, e);
+        if (Files.isRegularFile(folder)) {
+            if (!isImageName(folder)) {
+                throw new IllegalArgumentException(folder + " is not a .jpg, .png or .bmp image");
+            }
+            files = List.of(folder);
+        } else {
+            try (Stream<Path> list = Files.list(folder)) {
+                files = list.filter(FrameSource::isImageName).sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list images in " + folder, e);
+            }
         }
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no .jpg, .png or .bmp images in " + folder);

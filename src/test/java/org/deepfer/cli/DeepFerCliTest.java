@@ -99,11 +99,12 @@ class DeepFerCliTest {
         Path photo = photos.resolve("face.png");
         Files.write(photo, new byte[] {(byte) 0x89, 'P', 'N', 'G'});
         byte[] before = Files.readAllBytes(photo);
-        for (String option : List.of("--images", "--photos")) {
-            Outcome o = run("realtime", "--model", "models/fast", option, photos.toString(), "--annotated",
+        for (List<String> source : List.of(List.of("--images", photos.toString()), List.of("--photos", photos.toString()),
+                List.of("--photos", photo.toString()))) {
+            Outcome o = run("realtime", "--model", "models/fast", source.get(0), source.get(1), "--annotated",
                     photos.resolve(".").toString(), "--no-video");
             assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
-            assertTrue(o.err().contains("is the " + option + " folder"), o.err());
+            assertTrue(o.err().contains("is the " + source.get(0) + " folder"), source + ": " + o.err());
             assertArrayEquals(before, Files.readAllBytes(photo), "the photo is untouched");
         }
     }

@@ -2,6 +2,7 @@ package org.deepfer.realtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.OpenCv;
+import org.deepfer.run.Csv;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,7 +180,7 @@ class RealtimeLoopTest {
         }
         assertEquals("not a png", Files.readString(images.resolve("p0b.png")), "the input is left alone");
 
-        List<List<String>> table = org.deepfer.run.Csv.read(outputs.faces());
+        List<List<String>> table = Csv.read(outputs.faces());
         assertEquals(dir.resolve("out/realtime_faces.csv"), outputs.faces());
         assertEquals(List.of("frame", "image", "track", "x", "y", "width", "height", "detected", "label", "confidence",
                 "p_happy", "p_sad"), table.get(0));
@@ -241,6 +243,22 @@ class RealtimeLoopTest {
         assertEquals(1, scene.get(1).get("track").asInt());
         assertTrue(scene.get(1).get("probabilities").get("happy").asDouble() > seen + 0.03,
                 "smoothed towards the white first frame: " + scene.get(1));
+    }
+
+    @Test
+    void onePhotoIsAFrameSourceOfOneFrameAndAnotherFileIsRefusedByName(@TempDir Path dir) throws Exception {
+        Path photo = twoPhotosOfOnePlace(dir).resolve("p1.png");
+        try (FrameSource source = FrameSource.images(photo, 1)) {
+            Mat frame = new Mat();
+            assertTrue(source.read(frame));
+            assertEquals("p1.png", source.frameName());
+            assertEquals(new Size(320, 240), frame.size());
+            assertFalse(source.read(frame), "and no more");
+            frame.release();
+        }
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "hello");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FrameSource.images(notes, 1));
+        assertTrue(e.getMessage().contains("notes.txt is not a .jpg, .png or .bmp image"), e.getMessage());
     }
 
     @Test
