@@ -48,10 +48,10 @@ public final class Overlay {
     /**
      * Draws every face of a frame (BGR) with its (smoothed) probabilities. A face's label goes above
      * it, or higher up or below it where above it would cover another face or an earlier label
-     * ({@link #label}). Its bars go right
-     * of it, else left, else below: on the first side that stays in the frame and covers no other
-     * face, no label and no bars drawn before. Where no side does, they go over the face's own right
-     * side if that covers nothing else, and are left out otherwise (the label still names the class).
+     * ({@link #label}). Its bars go right of it, else left, else below: on the first side that stays
+     * in the frame and covers no other face, no label and no bars drawn before. Where no side does,
+     * they go over the face's own right side if that covers nothing else, and are left out otherwise
+     * (the label still names the class).
      */
     public void drawAll(Mat frame, List<Integer> trackIds, List<Face> faces, List<float[]> probabilities) {
         List<Rect> boxes = faces.stream().map(Overlay::rect).toList();
