@@ -63,8 +63,8 @@ final class RealtimeCommand implements Callable<Integer> {
 
         @Option(names = "--photos", paramLabel = "DIR|FILE", description = {"A folder of unrelated .jpg/.png/.bmp"
             + " photos (or one photo), each classified on its own: faces detected in every photo, nothing tracked"
-            + " or smoothed from one to the next, track ids from 1 in each. Pairs well with --annotated DIR"
-            + " --no-video."})
+            + " or smoothed from one to the next, track ids from 1 in each. Labelled copies go to"
+            + " <results>/annotated (or --annotated DIR); no video unless --out names one."})
         Path photos;
 
         /** The image folder named, by either option; null for a video or a camera. */
@@ -76,7 +76,8 @@ final class RealtimeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Annotated video (default: <results>/demo.avi).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Annotated video (default: <results>/demo.avi;"
+            + " none for --photos).")
     Path out;
 
     @Option(names = "--annotated", paramLabel = "DIR", description = {"Also write every annotated frame as an image"
@@ -103,13 +104,11 @@ final class RealtimeCommand implements Callable<Integer> {
         if (maxFrames < 0) {
             throw new ConfigException("--max-frames " + maxFrames + ": expected 0 (all) or more");
         }
-        refuseToOverwriteTheImages();
+        RealtimeLoop.Outputs outputs = outputs(Path.of(config.paths().results()), source.photos != null, out, noVideo,
+                annotated);
+        refuseToOverwriteTheImages(outputs.annotated());
         Path modelDir = ModelJobCommand.modelDir(model, "--model", "realtime");
         ModelBundle bundle = ModelBundle.load(modelDir);
-        Path results = Path.of(config.paths().results());
-        RealtimeLoop.Outputs outputs = new RealtimeLoop.Outputs(noVideo ? null : out != null ? out
-                : results.resolve("demo.avi"), results.resolve("realtime_frames.jsonl"),
-                results.resolve("realtime_stats.csv"), annotated);
         DeepFerConfig.Realtime rt = config.realtime();
         try (FrameSource frames = open();
                 FaceClassifier classifier = classifier(bundle, rt, config.image().size());
@@ -156,8 +155,21 @@ final class RealtimeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * What a run writes under {@code results}: the JSON lines, the per-face table and the stage
+     * times always; the video ({@code demo.avi}, or {@code out}) unless {@code noVideo}, and for
+     * {@code photos} only when {@code out} asks for one; the annotated images into {@code annotated},
+     * and for {@code photos} by default into {@code <results>/annotated}.
+     */
+    static RealtimeLoop.Outputs outputs(Path results, boolean photos, Path out, boolean noVideo, Path annotated) {
+        Path video = noVideo ? null : out != null ? out : photos ? null : results.resolve("demo.avi");
+        Path images = annotated != null ? annotated : photos ? results.resolve("annotated") : null;
+        return new RealtimeLoop.Outputs(video, results.resolve("realtime_frames.jsonl"),
+                results.resolve("realtime_stats.csv"), images);
+    }
+
     /** Annotated photos keep their names, so written into their own folder they would replace them. */
-    private void refuseToOverwriteTheImages() {
+    private void refuseToOverwriteTheImages(Path annotated) {
         Path folder = source.folder();
         if (folder != null && Files.isRegularFile(folder)) {
             folder = folder.toAbsolutePath().getParent(); // one photo: its folder
@@ -168,12 +180,12 @@ final class RealtimeCommand implements Callable<Integer> {
         String option = source.images != null ? "--images" : "--photos";
         try {
             if (Files.isSameFile(annotated, folder)) {
-                throw new ConfigException("--annotated " + annotated + " is the " + option + " folder: the annotated"
-                        + " copies would replace the photos; name another folder");
+                throw new ConfigException("the annotated images' folder " + annotated + " is the " + option
+                        + " folder: the annotated copies would replace the photos; name another with --annotated");
             }
         } catch (IOException e) {
-            throw new ConfigException("cannot compare --annotated " + annotated + " with " + option + " " + folder
-                    + " (" + e + ")", e);
+            throw new ConfigException("cannot compare the annotated images' folder " + annotated + " with " + option
+                    + " " + folder + " (" + e + ")", e);
         }
     }
 
