@@ -26,6 +26,8 @@
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const say = (text) => { $('message').textContent = text; };
   const colour = (c) => COLOURS[((c % COLOURS.length) + COLOURS.length) % COLOURS.length];
+  /** Whether two [x, y, width, height] rectangles share no pixel. */
+  const apart = ([ax, ay, aw, ah], [bx, by, bw, bh]) => ax >= bx + bw || bx >= ax + aw || ay >= by + bh || by >= ay + ah;
 
   function newSession() {
     if (window.crypto && crypto.randomUUID) {
@@ -244,7 +246,7 @@
       const tw = ctx.measureText(text).width + unit / 2;
       const avoid = boxes.filter((b, j) => j !== i).concat(tags.map((t) => t.area));
       const clear = (ty) => ty >= 0 && ty + tagHeight <= height
-        && avoid.every(([ox, oy, ow, oh]) => x >= ox + ow || ox >= x + tw || ty >= oy + oh || oy >= ty + tagHeight);
+        && avoid.every((o) => apart([x, ty, tw, tagHeight], o));
       const above = y - tagHeight >= 0 ? y - tagHeight : y + h;
       const ty = [above, y - 2 * tagHeight, y - 3 * tagHeight, y + h].find(clear);
       tags.push({ text, area: [x, ty === undefined ? above : ty, tw, tagHeight] });
@@ -287,12 +289,11 @@
     const right = box.x + box.w + gap;
     const left = box.x - chartWidth - gap;
     const sides = [[right, top], [left, top], [box.x, box.y + box.h + gap]];
-    const apart = (sx, sy, [ox, oy, ow, oh]) =>
-      sx >= ox + ow || ox >= sx + chartWidth || sy >= oy + oh || oy >= sy + chartHeight;
+    const free = ([sx, sy]) => avoid.every((o) => apart([sx, sy, chartWidth, chartHeight], o));
     const clear = ([sx, sy]) => sx >= 0 && sy >= 0 && sx + chartWidth <= width && sy + chartHeight <= height
-      && avoid.every((o) => apart(sx, sy, o));
+      && free([sx, sy]);
     const over = [Math.max(0, Math.min(right, width - chartWidth)), top];
-    const place = sides.find(clear) || (avoid.every((o) => apart(over[0], over[1], o)) ? over : null);
+    const place = sides.find(clear) || (free(over) ? over : null);
     if (!place) {
       return null;
     }

@@ -67,6 +67,11 @@ final class RealtimeCommand implements Callable<Integer> {
             + " <results>/annotated (or --annotated DIR); no video unless --out names one."})
         Path photos;
 
+        /** Whether the frames are unrelated photos (--photos), each to be taken on its own. */
+        boolean unrelatedPhotos() {
+            return photos != null;
+        }
+
         /** The image folder named, by either option; null for a video or a camera. */
         Path folder() {
             return images != null ? images : photos;
@@ -104,8 +109,8 @@ final class RealtimeCommand implements Callable<Integer> {
         if (maxFrames < 0) {
             throw new ConfigException("--max-frames " + maxFrames + ": expected 0 (all) or more");
         }
-        RealtimeLoop.Outputs outputs = outputs(Path.of(config.paths().results()), source.photos != null, out, noVideo,
-                annotated);
+        RealtimeLoop.Outputs outputs = outputs(Path.of(config.paths().results()), source.unrelatedPhotos(), out,
+                noVideo, annotated);
         refuseToOverwriteTheImages(outputs.annotated());
         Path modelDir = ModelJobCommand.modelDir(model, "--model", "realtime");
         ModelBundle bundle = ModelBundle.load(modelDir);
@@ -117,7 +122,7 @@ final class RealtimeCommand implements Callable<Integer> {
                     config.detect().align());
             FaceTracker tracker = new FaceTracker(rt.trackIou(), rt.maxMissed(),
                     Smoothing.Factory.of(rt.smoothing(), rt.emaAlpha(), rt.medianWindow()));
-            boolean photos = source.photos != null;
+            boolean photos = source.unrelatedPhotos();
             System.out.printf("realtime: %s, detector %s %s, model %s via %s, %s%n", frames.describe(),
                     detector.name(), photos ? "on every photo" : "every " + rt.detectEvery() + " frame(s)",
                     bundle.modelId(), classifier.engine(),
@@ -202,7 +207,7 @@ final class RealtimeCommand implements Callable<Integer> {
                 return FrameSource.camera(source.camera);
             }
             // Unrelated photos make a slide show of one a second; a folder of frames plays at 10 FPS.
-            return FrameSource.images(source.folder(), source.photos != null ? 1 : 10);
+            return FrameSource.images(source.folder(), source.unrelatedPhotos() ? 1 : 10);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
         } catch (UncheckedIOException e) {

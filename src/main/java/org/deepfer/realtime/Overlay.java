@@ -99,10 +99,10 @@ public final class Overlay {
         Rect above = new Rect(box.x, aboveTop, width, height);
         Rect area = above;
         int[] tops = {aboveTop - height, aboveTop - 2 * height, box.y + box.height + (int) Math.round(k)};
-        if (avoid.stream().anyMatch(r -> overlaps(above, r))) {
+        if (coversAny(above, avoid)) {
             for (int top : tops) {
                 Rect other = new Rect(box.x, top, width, height);
-                if (top >= 0 && top + height <= frame.rows() && avoid.stream().noneMatch(r -> overlaps(other, r))) {
+                if (top >= 0 && top + height <= frame.rows() && !coversAny(other, avoid)) {
                     area = other;
                     break;
                 }
@@ -186,13 +186,17 @@ public final class Overlay {
         for (Rect side : sides) {
             boolean inside = side.x >= 0 && side.y >= 0 && side.x + side.width <= frame.cols()
                     && side.y + side.height <= frame.rows();
-            if (inside && avoid.stream().noneMatch(r -> overlaps(side, r))) {
+            if (inside && !coversAny(side, avoid)) {
                 return side;
             }
         }
         // A face that fills the frame (a webcam close-up) gets its bars over its own right side.
         Rect over = new Rect(Math.max(0, Math.min(box.x + box.width + gap, frame.cols() - width)), top, width, height);
-        return avoid.stream().noneMatch(r -> overlaps(over, r)) ? over : null;
+        return coversAny(over, avoid) ? null : over;
+    }
+
+    private static boolean coversAny(Rect r, List<Rect> others) {
+        return others.stream().anyMatch(o -> overlaps(r, o));
     }
 
     private static boolean overlaps(Rect a, Rect b) {

@@ -343,23 +343,16 @@ class ClusterPipelineIT {
 
     /** Executor directories ({@code app-*}/{@code <executor id>}) a worker made for its executors. */
     private static long executorDirs(Path workDir) {
-        if (!Files.isDirectory(workDir)) {
-            return 0;
-        }
-        try (Stream<Path> apps = Files.list(workDir)) {
-            return apps.filter(Files::isDirectory).mapToLong(app -> {
-                try (Stream<Path> executors = Files.list(app)) {
-                    return executors.count();
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
-        } catch (IOException e) {
-            return 0;
-        }
+        return appDirs(workDir).stream().mapToLong(app -> {
+            try (Stream<Path> executors = Files.list(app)) {
+                return executors.count();
+            } catch (IOException e) {
+                return 0;
+            }
+        }).sum();
     }
 
-    /** The application directories ({@code app-*}) a worker has made so far. */
+    /** The application directories ({@code app-*}) a worker has made so far; none while it cannot be listed. */
     private static List<Path> appDirs(Path workDir) {
         if (!Files.isDirectory(workDir)) {
             return List.of();
@@ -367,7 +360,7 @@ class ClusterPipelineIT {
         try (Stream<Path> apps = Files.list(workDir)) {
             return apps.filter(Files::isDirectory).toList();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return List.of();
         }
     }
 
