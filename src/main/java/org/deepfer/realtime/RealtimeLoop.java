@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.deepfer.detect.Face;
 import org.deepfer.detect.FaceCropper;
 import org.deepfer.detect.FaceDetector;
 import org.deepfer.image.FaceImage;
@@ -151,11 +152,14 @@ public final class RealtimeLoop {
                     writeImage(outputs.annotated().resolve(imageName(source, n)), frame);
                 }
                 if (lines != null) {
-                    lines.write(frameJson(n, source.frameName(), (t0 - started) / 1e6, detect, tracks, probabilities,
-                            smoothed));
-                    lines.newLine();
+                    List<FaceResult> faces = new ArrayList<>(tracks.size());
                     for (int i = 0; i < tracks.size(); i++) {
-                        table.write(faceRow(n, source.frameName(), tracks.get(i), smoothed[i]));
+                        faces.add(FaceResult.of(tracks.get(i), probabilities[i], smoothed[i]));
+                    }
+                    lines.write(frameJson(n, source.frameName(), (t0 - started) / 1e6, detect, faces));
+                    lines.newLine();
+                    for (FaceResult face : faces) {
+                        table.write(faceRow(n, source.frameName(), face));
                         table.newLine();
                     }
                 }
@@ -247,26 +251,35 @@ public final class RealtimeLoop {
         return writer;
     }
 
-    private String frameJson(int index, String image, double millis, boolean detected, List<FaceTracker.Track> tracks,
-            float[][] raw, float[][] smoothed) throws IOException {
+    /**
+     * One face of a frame as both outputs report it: its track, its box in whole pixels, this
+     * frame's probabilities ({@code raw}), the track's smoothed ones and the smoothed winner.
+     */
+    private record FaceResult(FaceTracker.Track track, long[] box, float[] raw, float[] smoothed, int best) {
+        static FaceResult of(FaceTracker.Track track, float[] raw, float[] smoothed) {
+            Face f = track.face();
+            long[] box = {Math.round(f.x()), Math.round(f.y()), Math.round(f.width()), Math.round(f.height())};
+            return new FaceResult(track, box, raw, smoothed, Overlay.argmax(smoothed));
+        }
+    }
+
+    private String frameJson(int index, String image, double millis, boolean detected, List<FaceResult> results)
+            throws IOException {
         List<String> classes = classifier.classes();
         List<Map<String, Object>> faces = new ArrayList<>();
-        for (int i = 0; i < tracks.size(); i++) {
-            FaceTracker.Track t = tracks.get(i);
+        for (FaceResult r : results) {
             Map<String, Object> face = new LinkedHashMap<>();
-            face.put("track", t.id());
-            face.put("box", new long[] {Math.round(t.face().x()), Math.round(t.face().y()),
-                Math.round(t.face().width()), Math.round(t.face().height())});
-            face.put("detected", t.detectedNow());
-            face.put("score", round(t.face().score()));
-            int best = Overlay.argmax(smoothed[i]);
-            face.put("label", classes.get(best));
-            face.put("confidence", round(smoothed[i][best]));
+            face.put("track", r.track().id());
+            face.put("box", r.box());
+            face.put("detected", r.track().detectedNow());
+            face.put("score", round(r.track().face().score()));
+            face.put("label", classes.get(r.best()));
+            face.put("confidence", round(r.smoothed()[r.best()]));
             Map<String, Double> probs = new LinkedHashMap<>();
             Map<String, Double> frameProbs = new LinkedHashMap<>();
             for (int c = 0; c < classes.size(); c++) {
-                probs.put(classes.get(c), round(smoothed[i][c]));
-                frameProbs.put(classes.get(c), round(raw[i][c]));
+                probs.put(classes.get(c), round(r.smoothed()[c]));
+                frameProbs.put(classes.get(c), round(r.raw()[c]));
             }
             face.put("probabilities", probs);
             face.put("frame_probabilities", frameProbs);
@@ -291,17 +304,16 @@ public final class RealtimeLoop {
         return header.toString();
     }
 
-    /** One face of a frame: where it is, its (smoothed) label and every class's probability. */
-    private String faceRow(int index, String image, FaceTracker.Track t, float[] probabilities) {
-        int best = Overlay.argmax(probabilities);
+    /** One face of a frame: where it is, its (smoothed) label and every class's smoothed probability. */
+    private String faceRow(int index, String image, FaceResult r) {
         StringBuilder row = new StringBuilder().append(index).append(',').append(Csv.text(image)).append(',')
-                .append(t.id());
-        for (double v : new double[] {t.face().x(), t.face().y(), t.face().width(), t.face().height()}) {
-            row.append(',').append(Math.round(v));
+                .append(r.track().id());
+        for (long v : r.box()) {
+            row.append(',').append(v);
         }
-        row.append(',').append(t.detectedNow()).append(',').append(classifier.classes().get(best)).append(',')
-                .append(Csv.number(probabilities[best]));
-        for (float p : probabilities) {
+        row.append(',').append(r.track().detectedNow()).append(',').append(classifier.classes().get(r.best()))
+                .append(',').append(Csv.number(r.smoothed()[r.best()]));
+        for (float p : r.smoothed()) {
             row.append(',').append(Csv.number(p));
         }
         return row.toString();
