@@ -233,50 +233,73 @@
     const unit = Math.max(11, Math.round(width / 50)); // text height in canvas pixels
     ctx.textBaseline = 'top';
     const boxes = result.faces.map((f) => f.box.map((v) => v * scale));
-    // Each face's tag (label) first, so that no face's bars cover another face's tag: above the face,
-    // else one or two rows higher (tags of faces side by side stagger), else below it, on the first
-    // place that covers no other face and no earlier tag; above it where none does.
+    // Each face's tag (label) is placed first, so that no face's bars cover another face's tag: above the
+    // face, else one or two rows higher (tags of faces side by side stagger), else below it, each at the
+    // face's left edge and then at its right, slid into the picture, on the first place that covers no
+    // other face and no earlier tag. Where every place covers something (a crowd), the one hiding the least
+    // of the earlier tags, then of the faces. Boxes are drawn first, then bars, then tags on top.
     const bold = `bold ${unit}px sans-serif`;
     ctx.font = bold;
     const tagHeight = unit * 1.4;
     const tags = [];
     result.faces.forEach((f, i) => {
-      const [x, y, , h] = boxes[i];
+      const [x, y, w, h] = boxes[i];
       const text = `#${f.track} ${f.label} ${(100 * f.confidence).toFixed(0)}%`;
       const tw = ctx.measureText(text).width + unit / 2;
-      const avoid = boxes.filter((b, j) => j !== i).concat(tags.map((t) => t.area));
-      const clear = (ty) => ty >= 0 && ty + tagHeight <= height
-        && avoid.every((o) => apart([x, ty, tw, tagHeight], o));
+      const faces = boxes.filter((b, j) => j !== i);
+      const earlier = tags.map((t) => t.area);
       const above = y - tagHeight >= 0 ? y - tagHeight : y + h;
-      const ty = [above, y - 2 * tagHeight, y - 3 * tagHeight, y + h].find(clear);
-      tags.push({ text, area: [x, ty === undefined ? above : ty, tw, tagHeight] });
+      const places = [];
+      [above, y - 2 * tagHeight, y - 3 * tagHeight, y + h]
+        .filter((ty) => ty >= 0 && ty + tagHeight <= height)
+        .forEach((ty) => [x, x + w - tw].forEach((tx) => {
+          const area = [Math.max(0, Math.min(tx, width - tw)), ty, tw, tagHeight];
+          places.push({ area, hidden: [covered(area, earlier), covered(area, faces)] });
+        }));
+      const clear = places.find((p) => p.hidden[0] === 0 && p.hidden[1] === 0);
+      const least = places.reduce((best, p) => (!best || p.hidden[0] < best.hidden[0]
+        || (p.hidden[0] === best.hidden[0] && p.hidden[1] < best.hidden[1]) ? p : best), null);
+      const chosen = clear || least;
+      tags.push({ text, area: chosen ? chosen.area : [Math.max(0, Math.min(x, width - tw)), 0, tw, tagHeight] });
+    });
+    const colours = result.faces.map((f) => colour(result.classes.indexOf(f.label)));
+    ctx.lineWidth = Math.max(2, unit / 5);
+    boxes.forEach(([x, y, w, h], i) => {
+      ctx.strokeStyle = colours[i];
+      ctx.strokeRect(x, y, w, h);
     });
     const charts = [];
     result.faces.forEach((f, i) => {
       const [x, y, w, h] = boxes[i];
-      const c = colour(result.classes.indexOf(f.label));
-      ctx.lineWidth = Math.max(2, unit / 5);
-      ctx.strokeStyle = c;
-      ctx.strokeRect(x, y, w, h);
-      const [tx, ty, tw, th] = tags[i].area;
-      ctx.font = bold;
-      ctx.fillStyle = c;
-      ctx.fillRect(tx, ty, tw, th);
-      ctx.fillStyle = '#000';
-      ctx.fillText(tags[i].text, tx + unit / 4, ty + unit * 0.2);
       const avoid = boxes.filter((b, j) => j !== i).concat(tags.map((t) => t.area), charts);
       const chart = bars(ctx, f, result.classes, { x, y, w, h }, avoid, unit, width, height);
       if (chart) {
         charts.push(chart);
       }
     });
+    tags.forEach(({ text, area: [tx, ty, tw, th] }, i) => {
+      ctx.font = bold;
+      ctx.fillStyle = colours[i];
+      ctx.fillRect(tx, ty, tw, th);
+      ctx.fillStyle = '#000';
+      ctx.fillText(text, tx + unit / 4, ty + unit * 0.2);
+    });
+  }
+
+  /** How many pixels of `area` the rectangles `others` cover, counted once per rectangle. */
+  function covered([ax, ay, aw, ah], others) {
+    return others.reduce((sum, [bx, by, bw, bh]) => {
+      const w = Math.min(ax + aw, bx + bw) - Math.max(ax, bx);
+      const h = Math.min(ay + ah, by + bh) - Math.max(ay, by);
+      return sum + (w > 0 && h > 0 ? w * h : 0);
+    }, 0);
   }
 
   /**
    * A bar per class beside the box: right of it, else left, else below, on the first side that stays in
    * the picture and covers none of `avoid` (the other faces, every tag, the bars drawn before); where none
-   * does, over the face's own right side if that covers none of them (a close-up), else nowhere (a crowd:
-   * the tag still names the class). Returns the chart's [x, y, width, height], or null when left out.
+   * does, over the face's own right side if the face is at least twice the chart's size (a close-up) and
+   * it covers none of them there, else nowhere (a crowd: the tag still names the class). Returns the chart's [x, y, width, height], or null when left out.
    */
   function bars(ctx, face, classes, box, avoid, unit, width, height) {
     const row = unit * 1.15;
@@ -293,7 +316,8 @@
     const clear = ([sx, sy]) => sx >= 0 && sy >= 0 && sx + chartWidth <= width && sy + chartHeight <= height
       && free([sx, sy]);
     const over = [Math.max(0, Math.min(right, width - chartWidth)), top];
-    const place = sides.find(clear) || (free(over) ? over : null);
+    const closeUp = box.w >= 2 * chartWidth && box.h >= 2 * chartHeight;
+    const place = sides.find(clear) || (closeUp && free(over) ? over : null);
     if (!place) {
       return null;
     }

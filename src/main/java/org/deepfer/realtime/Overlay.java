@@ -47,29 +47,40 @@ public final class Overlay {
 
     /**
      * Draws every face of a frame (BGR) with its (smoothed) probabilities. A face's label goes above
-     * it, or higher up or below it where above it would cover another face or an earlier label
-     * ({@link #label}). Its bars go right of it, else left, else below: on the first side that stays
-     * in the frame and covers no other face, no label and no bars drawn before. Where no side does,
-     * they go over the face's own right side if that covers nothing else, and are left out otherwise
-     * (the label still names the class).
+     * it, or higher up or below it where above it would cover another face or an earlier label,
+     * slid left where it would leave the frame ({@link #label}). Its bars go right of it, else left,
+     * else below: on the first side that stays in the frame and covers no other face, no label and no
+     * bars drawn before. Where no side does, they go over the face's own right side if the face is
+     * at least twice their size (a close-up) and they cover nothing else there, and are left out
+     * otherwise (the label still names the class). Boxes are drawn first, then bars, then labels, so
+     * no box line or chart ever hides a label.
      */
     public void drawAll(Mat frame, List<Integer> trackIds, List<Face> faces, List<float[]> probabilities) {
         List<Rect> boxes = faces.stream().map(Overlay::rect).toList();
         List<Label> labels = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
-            List<Rect> avoid = others(boxes, i);
-            labels.forEach(l -> avoid.add(l.area()));
-            labels.add(label(frame, trackIds.get(i), boxes.get(i), probabilities.get(i), avoid));
+            labels.add(label(frame, trackIds.get(i), boxes.get(i), probabilities.get(i), others(boxes, i),
+                    labels.stream().map(Label::area).toList()));
+        }
+        double k = scale(frame);
+        for (int i = 0; i < faces.size(); i++) {
+            Imgproc.rectangle(frame, boxes.get(i), colour(argmax(probabilities.get(i))), (int) Math.round(2 * k));
         }
         List<Rect> taken = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
             List<Rect> avoid = others(boxes, i);
             avoid.addAll(taken);
             labels.forEach(l -> avoid.add(l.area()));
-            Rect chart = draw(frame, boxes.get(i), labels.get(i), probabilities.get(i), avoid);
+            Rect chart = bars(frame, boxes.get(i), probabilities.get(i), avoid);
             if (chart != null) {
                 taken.add(chart);
             }
+        }
+        for (int i = 0; i < faces.size(); i++) {
+            Label l = labels.get(i);
+            Imgproc.rectangle(frame, l.area(), colour(argmax(probabilities.get(i))), -1);
+            Imgproc.putText(frame, l.text(), l.origin(), FONT, 0.5 * k, new Scalar(0, 0, 0), textThickness(k),
+                    Imgproc.LINE_AA);
         }
     }
 
@@ -84,10 +95,14 @@ public final class Overlay {
     private record Label(String text, Rect area, Point origin) {}
 
     /**
-     * The label above {@code box}; where that covers one of {@code avoid}, the first clear place of:
-     * one or two label heights higher (labels of faces side by side stagger), below the box.
+     * The label of {@code box}: the first place, of above it, one or two label heights higher (labels
+     * of faces side by side stagger) and below it, each at the box's left edge and then at its right,
+     * slid into the frame, that covers none of {@code faces} (the other faces) and {@code labels} (the
+     * earlier ones). Where every place covers something (a crowd), the one hiding the least of the
+     * earlier labels, then of the faces: a label may cover a face, but hides another label only where
+     * nothing else can be done.
      */
-    private Label label(Mat frame, int trackId, Rect box, float[] probabilities, List<Rect> avoid) {
+    private Label label(Mat frame, int trackId, Rect box, float[] probabilities, List<Rect> faces, List<Rect> labels) {
         double k = scale(frame);
         int best = argmax(probabilities);
         String text = String.format(Locale.ROOT, "#%d %s %.0f%%", trackId, classes.get(best), 100 * probabilities[best]);
@@ -95,20 +110,49 @@ public final class Overlay {
         int pad = (int) Math.round(4 * k);
         int width = (int) Math.round(size.width + pad);
         int height = (int) Math.round(size.height + 1.75 * pad);
-        int aboveTop = Math.max(0, box.y - pad - (int) Math.round(size.height + pad));
-        Rect above = new Rect(box.x, aboveTop, width, height);
-        Rect area = above;
-        int[] tops = {aboveTop - height, aboveTop - 2 * height, box.y + box.height + (int) Math.round(k)};
-        if (coversAny(above, avoid)) {
-            for (int top : tops) {
-                Rect other = new Rect(box.x, top, width, height);
-                if (top >= 0 && top + height <= frame.rows() && !coversAny(other, avoid)) {
-                    area = other;
-                    break;
+        int above = Math.max(0, box.y - height);
+        int[] tops = {above, above - height, above - 2 * height, box.y + box.height + (int) Math.round(k)};
+        int[] lefts = {box.x, box.x + box.width - width};
+        Rect area = null;
+        long[] leastHidden = null;
+        for (int top : tops) {
+            for (int left : lefts) {
+                Rect place = new Rect(Math.max(0, Math.min(left, frame.cols() - width)), top, width, height);
+                if (top < 0 || top + height > frame.rows()) {
+                    continue;
+                }
+                long[] hidden = {coveredArea(place, labels), coveredArea(place, faces)};
+                if (hidden[0] == 0 && hidden[1] == 0) {
+                    return label(text, place, size.height, pad);
+                }
+                if (leastHidden == null || hidden[0] < leastHidden[0]
+                        || (hidden[0] == leastHidden[0] && hidden[1] < leastHidden[1])) {
+                    area = place;
+                    leastHidden = hidden;
                 }
             }
         }
-        return new Label(text, area, new Point(box.x + pad / 2.0, area.y + size.height + pad));
+        if (area == null) { // a frame lower than one label: at its top
+            area = new Rect(Math.max(0, Math.min(box.x, frame.cols() - width)), 0, width, height);
+        }
+        return label(text, area, size.height, pad);
+    }
+
+    private static Label label(String text, Rect area, double textHeight, int pad) {
+        return new Label(text, area, new Point(area.x + pad / 2.0, area.y + textHeight + pad));
+    }
+
+    /** The pixels of {@code r} that {@code others} cover, counted once per other rectangle. */
+    private static long coveredArea(Rect r, List<Rect> others) {
+        long area = 0;
+        for (Rect o : others) {
+            long w = Math.min(r.x + r.width, o.x + o.width) - (long) Math.max(r.x, o.x);
+            long h = Math.min(r.y + r.height, o.y + o.height) - (long) Math.max(r.y, o.y);
+            if (w > 0 && h > 0) {
+                area += w * h;
+            }
+        }
+        return area;
     }
 
     private static int textThickness(double k) {
@@ -120,18 +164,11 @@ public final class Overlay {
                 (int) Math.round(face.height()));
     }
 
-    /** Draws one face; returns where its bars went, or null where they were left out. */
-    private Rect draw(Mat frame, Rect box, Label label, float[] probabilities, List<Rect> avoid) {
+    /** Draws the bar chart of one face; returns where it went, or null where it was left out. */
+    private Rect bars(Mat frame, Rect box, float[] probabilities, List<Rect> avoid) {
         double k = scale(frame);
-        int line = (int) Math.round(2 * k);
         int text = textThickness(k);
         int row = (int) Math.round(ROW * k);
-        Scalar colour = colour(argmax(probabilities));
-        Imgproc.rectangle(frame, box, colour, line);
-        Imgproc.rectangle(frame, label.area(), colour, -1);
-        Imgproc.putText(frame, label.text(), label.origin(), FONT, 0.5 * k, new Scalar(0, 0, 0), text,
-                Imgproc.LINE_AA);
-
         int names = (int) Math.round(56 * k);
         int bar = (int) Math.round(BAR_WIDTH * k);
         Rect chart = chartPlace(frame, box, names + bar + (int) Math.round(2 * k), row * classes.size(),
@@ -190,7 +227,11 @@ public final class Overlay {
                 return side;
             }
         }
-        // A face that fills the frame (a webcam close-up) gets its bars over its own right side.
+        // A face that fills the frame (a webcam close-up) gets its bars over its own right side, if
+        // they hide no more than a quarter of it; a smaller face keeps its face visible, bars left out.
+        if (2 * width > box.width || 2 * height > box.height) {
+            return null;
+        }
         Rect over = new Rect(Math.max(0, Math.min(box.x + box.width + gap, frame.cols() - width)), top, width, height);
         return coversAny(over, avoid) ? null : over;
     }

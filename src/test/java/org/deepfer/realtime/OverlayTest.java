@@ -133,6 +133,15 @@ class OverlayTest {
     }
 
     @Test
+    void aSmallFaceWithNoRoomForItsBarsKeepsItsFaceClear() {
+        // In the bottom-right corner with a face to its left: no side has room; the bars (118 x 84) are
+        // more than half the face's size (100 x 100), so they are not drawn over it.
+        Mat frame = drawn(0, Face.box(540, 380, 100, 100, 0.9), Face.box(400, 380, 100, 100, 0.9));
+        assertEquals(0, Core.countNonZero(gray(frame, new Rect(545, 385, 90, 90))), "nothing inside the corner face");
+        frame.release();
+    }
+
+    @Test
     void theBarsSitOnADimmedPatchSoTheirNamesReadOnABrightBackground() {
         Mat frame = drawn(250, Face.box(200, 100, 100, 100, 0.9));
         // The chart starts 6 pixels right of the box (x 306, y 100); its patch reaches 2 pixels further.
@@ -140,6 +149,65 @@ class OverlayTest {
         assertEquals(250.0, frame.get(101, 302)[0], 1e-9, "the frame beside the patch is not");
         assertEquals(250.0, frame.get(400, 600)[0], 1e-9, "nor the rest of the frame");
         frame.release();
+    }
+
+    @Test
+    void aLabelAtTheFramesRightEdgeSlidesLeftIntoTheFrame() {
+        // The label (about 110 pixels wide) would start at the box's left edge, x 610, and leave the frame.
+        Mat frame = drawn(0, Face.box(610, 200, 28, 28, 0.9));
+        Rect label = labelSize("#1 happy 40%");
+        assertTrue(colourCount(frame, new Rect(640 - label.width, 0, label.width, 200), HAPPY)
+                > 0.5 * label.width * label.height, "the whole label is inside the frame");
+        frame.release();
+    }
+
+    @Test
+    void inACrowdAtTheTopOfTheFrameNoLabelCoversAnEarlierOne() {
+        // Two faces at the top edge, 10 pixels apart: no room above them, faces below them. Above the
+        // first one, at its left edge, its label would reach over the second face and under the second
+        // label; right-aligned with its face it covers nothing.
+        Mat frame = new Mat(480, 640, CvType.CV_8UC3, Scalar.all(0));
+        float[] angry = {0.9f, 0, 0, 0.1f, 0, 0, 0};
+        float[] happy = {0.1f, 0, 0, 0.9f, 0, 0, 0};
+        List<Face> faces = List.of(Face.box(150, 0, 40, 40, 0.9), Face.box(200, 0, 40, 40, 0.9),
+                Face.box(150, 50, 40, 40, 0.9), Face.box(200, 50, 40, 40, 0.9));
+        new Overlay(FER).drawAll(frame, List.of(1, 2, 3, 4), faces, List.of(angry, happy, happy, happy));
+        Rect label = labelSize("#1 angry 90%");
+        // Its top rows, above the text, are one unbroken run of its fill.
+        assertTrue(longestRun(frame, 1, ANGRY) >= label.width - 1,
+                "the first face's label is not hidden under the second's: " + longestRun(frame, 1, ANGRY));
+        frame.release();
+    }
+
+    private static final Scalar ANGRY = new Scalar(40, 40, 220);
+    private static final Scalar HAPPY = new Scalar(40, 200, 240);
+
+    /** A label's size at video scale, as the overlay measures it. */
+    private static Rect labelSize(String text) {
+        var size = Imgproc.getTextSize(text, Imgproc.FONT_HERSHEY_SIMPLEX, 0.5, 1, new int[1]);
+        return new Rect(0, 0, (int) Math.round(size.width + 4), (int) Math.round(size.height + 7));
+    }
+
+    /** Pixels of {@code region} exactly in {@code colour}: a label's fill (about two thirds of it; the rest is text). */
+    private static int colourCount(Mat frame, Rect region, Scalar colour) {
+        Mat mask = new Mat();
+        Core.inRange(frame.submat(region), colour, colour, mask);
+        int n = Core.countNonZero(mask);
+        mask.release();
+        return n;
+    }
+
+    /** The longest run of pixels in {@code colour} along row {@code y}. */
+    private static int longestRun(Mat frame, int y, Scalar colour) {
+        int longest = 0;
+        int run = 0;
+        for (int x = 0; x < frame.cols(); x++) {
+            double[] p = frame.get(y, x);
+            boolean same = p[0] == colour.val[0] && p[1] == colour.val[1] && p[2] == colour.val[2];
+            run = same ? run + 1 : 0;
+            longest = Math.max(longest, run);
+        }
+        return longest;
     }
 
     private static Mat gray(Mat frame, Rect region) {
