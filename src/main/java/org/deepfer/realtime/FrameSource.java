@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.deepfer.detect.OpenCv;
 import org.opencv.core.Mat;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.videoio.VideoCapture;
@@ -40,6 +41,7 @@ public interface FrameSource extends AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no such video file: " + file);
         }
+        OpenCv.load(); // a source may be opened before anything else has loaded it
         VideoCapture capture = new VideoCapture(file.toString(), Videoio.CAP_OPENCV_MJPEG);
         if (!capture.isOpened()) {
             capture.release();
@@ -55,6 +57,7 @@ public interface FrameSource extends AutoCloseable {
 
     /** Camera {@code index} (0 = the first). */
     static FrameSource camera(int index) {
+        OpenCv.load();
         VideoCapture capture = new VideoCapture(index);
         if (!capture.isOpened()) {
             capture.release();
@@ -113,6 +116,7 @@ public interface FrameSource extends AutoCloseable {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no .jpg, .png or .bmp images in " + folder);
         }
+        OpenCv.load();
         return new FrameSource() {
             private int next;
             private String name;
