@@ -20,15 +20,20 @@ public final class DeepFer implements Runnable {
     static final int USAGE_ERROR = 2;
     /** Exit code when another pipeline holds the warehouse's lock: try again later (sysexits' EX_TEMPFAIL). */
     static final int BUSY = 75;
+    /**
+     * Columns of {@code --help}: wide enough that each line of a command's description prints
+     * whole, as written, instead of wrapping into a long line and a stub.
+     */
+    static final int USAGE_WIDTH = 100;
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        new CommandLine(this).setUsageHelpWidth(USAGE_WIDTH).usage(System.out);
     }
 
     /** Runs the command line without exiting the JVM (tests, the pipeline). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new DeepFer());
+        CommandLine cli = new CommandLine(new DeepFer()).setUsageHelpWidth(USAGE_WIDTH);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException || e instanceof IngestException) {
                 commandLine.getErr().println("error: " + e.getMessage());

@@ -64,6 +64,20 @@ class DeepFerCliTest {
         }
     }
 
+    /** Each line of a command's description prints whole in its --help, not wrapped into a line and a stub. */
+    @Test
+    void everyDescriptionLinePrintsWholeInItsHelp() {
+        CommandLine cli = new CommandLine(new DeepFer());
+        for (var entry : cli.getSubcommands().entrySet()) {
+            Outcome o = run(entry.getKey(), "--help");
+            for (String line : entry.getValue().getCommandSpec().usageMessage().description()) {
+                String expected = line.strip();
+                assertTrue(o.out().lines().anyMatch(printed -> printed.strip().equals(expected)),
+                        entry.getKey() + " --help prints '" + expected + "' on one line:\n" + o.out());
+            }
+        }
+    }
+
     @Test
     void unknownConfigKeyExitsWithUsageErrorAndNamesTheKey() {
         Outcome o = run("generate-sample", "--set", "sample.trainPerKlass=3");
