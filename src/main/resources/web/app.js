@@ -26,8 +26,6 @@
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const say = (text) => { $('message').textContent = text; };
   const colour = (c) => COLOURS[((c % COLOURS.length) + COLOURS.length) % COLOURS.length];
-  /** Whether two [x, y, width, height] rectangles share no pixel. */
-  const apart = ([ax, ay, aw, ah], [bx, by, bw, bh]) => ax >= bx + bw || bx >= ax + aw || ay >= by + bh || by >= ay + ah;
 
   function newSession() {
     if (window.crypto && crypto.randomUUID) {
@@ -299,7 +297,8 @@
    * A bar per class beside the box: right of it, else left, else below, on the first side that stays in
    * the picture and covers none of `avoid` (the other faces, every tag, the bars drawn before); where none
    * does, over the face's own right side if the face is at least twice the chart's size (a close-up) and
-   * it covers none of them there, else nowhere (a crowd: the tag still names the class). Returns the chart's [x, y, width, height], or null when left out.
+   * it covers none of them there, else nowhere (a crowd: the tag still names the class). Returns the
+   * chart's [x, y, width, height], or null when left out.
    */
   function bars(ctx, face, classes, box, avoid, unit, width, height) {
     const row = unit * 1.15;
@@ -312,7 +311,7 @@
     const right = box.x + box.w + gap;
     const left = box.x - chartWidth - gap;
     const sides = [[right, top], [left, top], [box.x, box.y + box.h + gap]];
-    const free = ([sx, sy]) => avoid.every((o) => apart([sx, sy, chartWidth, chartHeight], o));
+    const free = ([sx, sy]) => covered([sx, sy, chartWidth, chartHeight], avoid) === 0;
     const clear = ([sx, sy]) => sx >= 0 && sy >= 0 && sx + chartWidth <= width && sy + chartHeight <= height
       && free([sx, sy]);
     const over = [Math.max(0, Math.min(right, width - chartWidth)), top];

@@ -62,9 +62,10 @@ public final class Overlay {
             labels.add(label(frame, trackIds.get(i), boxes.get(i), probabilities.get(i), others(boxes, i),
                     labels.stream().map(Label::area).toList()));
         }
+        List<Scalar> colours = probabilities.stream().map(p -> colour(argmax(p))).toList();
         double k = scale(frame);
         for (int i = 0; i < faces.size(); i++) {
-            Imgproc.rectangle(frame, boxes.get(i), colour(argmax(probabilities.get(i))), (int) Math.round(2 * k));
+            Imgproc.rectangle(frame, boxes.get(i), colours.get(i), (int) Math.round(2 * k));
         }
         List<Rect> taken = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
@@ -78,7 +79,7 @@ public final class Overlay {
         }
         for (int i = 0; i < faces.size(); i++) {
             Label l = labels.get(i);
-            Imgproc.rectangle(frame, l.area(), colour(argmax(probabilities.get(i))), -1);
+            Imgproc.rectangle(frame, l.area(), colours.get(i), -1);
             Imgproc.putText(frame, l.text(), l.origin(), FONT, 0.5 * k, new Scalar(0, 0, 0), textThickness(k),
                     Imgproc.LINE_AA);
         }
@@ -116,11 +117,11 @@ public final class Overlay {
         Rect area = null;
         long[] leastHidden = null;
         for (int top : tops) {
+            if (top < 0 || top + height > frame.rows()) {
+                continue;
+            }
             for (int left : lefts) {
                 Rect place = new Rect(Math.max(0, Math.min(left, frame.cols() - width)), top, width, height);
-                if (top < 0 || top + height > frame.rows()) {
-                    continue;
-                }
                 long[] hidden = {coveredArea(place, labels), coveredArea(place, faces)};
                 if (hidden[0] == 0 && hidden[1] == 0) {
                     return label(text, place, size.height, pad);
@@ -237,11 +238,7 @@ public final class Overlay {
     }
 
     private static boolean coversAny(Rect r, List<Rect> others) {
-        return others.stream().anyMatch(o -> overlaps(r, o));
-    }
-
-    private static boolean overlaps(Rect a, Rect b) {
-        return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+        return coveredArea(r, others) > 0;
     }
 
     static int argmax(float[] p) {

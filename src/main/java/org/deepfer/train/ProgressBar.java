@@ -30,27 +30,30 @@ final class ProgressBar {
 
     void update(int done, double loss) {
         long now = System.nanoTime();
+        if (interactive) {
+            if (done < total && now - lastDraw < 500_000_000L) {
+                return;
+            }
+            lastDraw = now;
+        } else {
+            int tenth = (int) (10L * done / Math.max(1, total));
+            if (tenth <= lastTenth) {
+                return;
+            }
+            lastTenth = tenth;
+        }
         double seconds = (now - started) / 1e9;
         double eta = done == 0 ? 0 : seconds / done * (total - done);
-        if (!interactive) {
-            int tenth = (int) (10L * done / Math.max(1, total));
-            if (tenth > lastTenth) {
-                lastTenth = tenth;
-                out.printf("%s %3d%% %d/%d loss %.4f %.0fs eta %.0fs%n", label, 10 * tenth, done, total, loss,
-                        seconds, eta);
-                out.flush();
+        if (interactive) {
+            int filled = (int) ((long) WIDTH * done / Math.max(1, total));
+            out.printf("\r%s [%s%s] %d/%d loss %.4f %.0fs eta %.0fs", label, "=".repeat(filled),
+                    " ".repeat(WIDTH - filled), done, total, loss, seconds, eta);
+            if (done == total) {
+                out.println();
             }
-            return;
-        }
-        if (done < total && now - lastDraw < 500_000_000L) {
-            return;
-        }
-        lastDraw = now;
-        int filled = (int) ((long) WIDTH * done / Math.max(1, total));
-        out.printf("\r%s [%s%s] %d/%d loss %.4f %.0fs eta %.0fs", label, "=".repeat(filled), " ".repeat(WIDTH - filled),
-                done, total, loss, seconds, eta);
-        if (done == total) {
-            out.println();
+        } else {
+            out.printf("%s %3d%% %d/%d loss %.4f %.0fs eta %.0fs%n", label, 10 * lastTenth, done, total, loss, seconds,
+                    eta);
         }
         out.flush();
     }
