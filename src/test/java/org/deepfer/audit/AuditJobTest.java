@@ -16,7 +16,6 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.image.ImageCodec;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.sample.SampleManifest;
 import org.deepfer.tables.Warehouse;
 import org.deepfer.testing.Samples;
@@ -40,8 +39,7 @@ class AuditJobTest {
     @BeforeAll
     void ingestAndAuditTheSample() {
         config = TestSpark.config(root);
-        manifest = Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        manifest = Samples.ingest(config);
         warehouse = TestSpark.warehouse(config, "audit");
         result = new AuditJob(warehouse).run();
     }

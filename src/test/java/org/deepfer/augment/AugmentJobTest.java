@@ -13,7 +13,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.image.FaceImage;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.run.Reports;
 import org.deepfer.tables.Warehouse;
 import org.deepfer.testing.Samples;
@@ -32,8 +31,7 @@ class AugmentJobTest {
     @Test
     void writesKReproducibleVariantsPerTrainingImageAndTrainStatistics() throws Exception {
         DeepFerConfig config = TestSpark.config(root, "augment.variantsPerImage=3");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
         Warehouse warehouse = TestSpark.warehouse(config, "augment");
 
         AugmentJob.Result result = new AugmentJob(warehouse).run();
@@ -86,8 +84,7 @@ class AugmentJobTest {
     @Test
     void reRunningGivesIdenticalVariants() {
         DeepFerConfig config = TestSpark.config(root);
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
         Warehouse first = TestSpark.warehouse(config, "augment");
         new AugmentJob(first).run();
         List<Row> before = table(first, Warehouse.FACES_AUG).select("source", "variant", "pixels", "ops")

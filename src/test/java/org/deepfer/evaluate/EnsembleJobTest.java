@@ -14,13 +14,11 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
 import org.deepfer.tables.Labels;
 import org.deepfer.tables.Splits;
-import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
-import org.deepfer.train.TrainJob;
+import org.deepfer.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -38,21 +36,9 @@ class EnsembleJobTest {
 
     @BeforeAll
     void trainTwoTinyModels() {
-        String[] common = {"train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
-            "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
-            "train.backbone=baseline", "train.width=0.25"};
-        config = TestSpark.config(root, common);
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
-        first = new TrainJob(TestSpark.warehouse(config, "train"), null).run().modelDir();
-        DeepFerConfig other = TestSpark.config(root, concat(common, "seed=99"));
-        second = new TrainJob(TestSpark.warehouse(other, "train"), null).run().modelDir();
-    }
-
-    private static String[] concat(String[] a, String b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
-        out[a.length] = b;
-        return out;
+        config = TinyModels.ingested(root, "baseline");
+        first = TinyModels.train(config);
+        second = TinyModels.train(TinyModels.config(root, "baseline", "seed=99"));
     }
 
     @Test

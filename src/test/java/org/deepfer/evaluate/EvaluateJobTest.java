@@ -12,13 +12,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
 import org.deepfer.tables.Splits;
-import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
-import org.deepfer.train.TrainJob;
-import org.deepfer.train.TrainingRun;
+import org.deepfer.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -39,13 +36,8 @@ class EvaluateJobTest {
 
     @BeforeAll
     void trainATinyModel() {
-        config = TestSpark.config(root, "train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
-                "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
-                "train.backbone=baseline", "train.width=0.25");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
-        TrainingRun.Result trained = new TrainJob(TestSpark.warehouse(config, "train"), null).run();
-        modelDir = trained.modelDir();
+        config = TinyModels.ingested(root, "baseline");
+        modelDir = TinyModels.train(config);
     }
 
     private List<Row> predicted(String runId, String split) {

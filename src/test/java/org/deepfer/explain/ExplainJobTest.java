@@ -13,12 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.tables.Labels;
 import org.deepfer.tables.Splits;
-import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
-import org.deepfer.train.TrainJob;
+import org.deepfer.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -35,12 +33,8 @@ class ExplainJobTest {
 
     @BeforeAll
     void trainATinyModel() {
-        config = TestSpark.config(root, "train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
-                "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
-                "train.backbone=resnet18", "train.width=0.25");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
-        modelDir = new TrainJob(TestSpark.warehouse(config, "train"), null).run().modelDir();
+        config = TinyModels.ingested(root, "resnet18");
+        modelDir = TinyModels.train(config);
     }
 
     @Test

@@ -14,7 +14,6 @@ import org.apache.spark.sql.Row;
 import org.deepfer.audit.AuditJob;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.evaluate.EvaluateJob;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
 import org.deepfer.robustness.Perturbation;
 import org.deepfer.robustness.RobustnessJob;
@@ -50,8 +49,7 @@ class NotebookSqlTest {
                 "train.maxTrainImages=64", "train.backbone=baseline", "train.width=0.25",
                 "sweep.models=[{backbone: baseline, set: [train.width=0.25]}]", "sweep.epochs=1",
                 "tune.trials=2", "tune.minEpochs=1", "tune.maxEpochs=1", "tune.eta=2");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
         new AuditJob(TestSpark.warehouse(config, "audit")).run();
         Path model = new TrainJob(TestSpark.warehouse(config, "train"), null).run().modelDir();
         new EvaluateJob(TestSpark.warehouse(config, "evaluate"),

@@ -19,13 +19,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deepfer.cli.DeepFer;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.tables.Splits;
 import org.deepfer.tables.Warehouse;
-import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
-import org.deepfer.train.TrainJob;
-import org.deepfer.train.TrainingRun;
+import org.deepfer.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -46,13 +43,8 @@ class PredictJobTest {
 
     @BeforeAll
     void trainATinyModel() {
-        config = TestSpark.config(root, "train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
-                "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
-                "train.backbone=baseline", "train.width=0.25");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
-        TrainingRun.Result trained = new TrainJob(TestSpark.warehouse(config, "train"), null).run();
-        modelDir = trained.modelDir();
+        config = TinyModels.ingested(root, "baseline");
+        modelDir = TinyModels.train(config);
         validationFaces = faces().filter(col("split").equalTo(Splits.VALIDATION)).count();
         assertTrue(validationFaces > 20, "validation faces: " + validationFaces);
     }

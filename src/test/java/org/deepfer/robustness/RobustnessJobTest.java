@@ -11,13 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
 import org.deepfer.predict.PredictJob;
 import org.deepfer.tables.Splits;
-import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
-import org.deepfer.train.TrainJob;
+import org.deepfer.testing.TinyModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,12 +32,8 @@ class RobustnessJobTest {
 
     @BeforeAll
     void trainATinyModel() {
-        config = TestSpark.config(root, "train.modelsDir=" + root.resolve("models"), "train.excludeFindings=[]",
-                "train.batchSize=32", "train.earlyStoppingPatience=0", "train.epochs=2", "train.maxTrainImages=96",
-                "train.backbone=baseline", "train.width=0.25");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
-        modelDir = new TrainJob(TestSpark.warehouse(config, "train"), null).run().modelDir();
+        config = TinyModels.ingested(root, "baseline");
+        modelDir = TinyModels.train(config);
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
 import org.deepfer.trials.TrialResult;
@@ -31,8 +30,7 @@ class SweepJobTest {
                 "train.maxTrainImages=64", "sweep.epochs=1", "sweep.threadsPerTrial=1",
                 "sweep.models=[{backbone: baseline, set: [train.width=0.25]}, {backbone: mobilenetv2},"
                         + " {name: impossible, backbone: vgg-fer, set: [train.inputSize=24]}]");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
 
         SweepJob sweep = new SweepJob(TestSpark.warehouse(config, "sweep"), null);
         Map<String, TrialResult> rows = byId(sweep.run());

@@ -2,6 +2,7 @@ package org.deepfer.testing;
 
 import java.nio.file.Path;
 import org.deepfer.config.DeepFerConfig;
+import org.deepfer.ingest.IngestJob;
 import org.deepfer.sample.SampleGenerator;
 import org.deepfer.sample.SampleManifest;
 
@@ -13,6 +14,13 @@ public final class Samples {
     public static SampleManifest generate(DeepFerConfig config) {
         return SampleGenerator.generate(Path.of(config.paths().sample()), config.sample(), config.image().size(),
                 config.audit().nearDupHamming(), config.seed());
+    }
+
+    /** Generates the sample as {@link #generate} does and ingests it into the config's warehouse. */
+    public static SampleManifest ingest(DeepFerConfig config) {
+        SampleManifest manifest = generate(config);
+        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        return manifest;
     }
 
     /** The image-folder part of the generated sample. */

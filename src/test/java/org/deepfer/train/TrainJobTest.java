@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,8 +27,7 @@ class TrainJobTest {
     @BeforeAll
     void ingestTheSample() {
         DeepFerConfig config = TestSpark.config(root);
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
     }
 
     private DeepFerConfig config(String models, String... overrides) {

@@ -14,7 +14,6 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.testing.Samples;
 import org.deepfer.testing.TestSpark;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,7 @@ class TuneJobTest {
                 "tune.eta=2", "tune.minEpochs=1", "tune.maxEpochs=2", "tune.threadsPerTrial=1",
                 "tune.space=[{key: train.learningRate, type: loguniform, low: 0.0005, high: 0.005},"
                         + " {key: train.inputSize, type: choice, values: ['48', '24']}]");
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
 
         TuneJob.Result result = new TuneJob(TestSpark.warehouse(config, "tune"), null).run();
         String table = root.resolve("warehouse").resolve(TuneJob.TABLE).toString();

@@ -14,7 +14,6 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
-import org.deepfer.ingest.IngestJob;
 import org.deepfer.predict.FacePredictor;
 import org.deepfer.predict.ModelBundle;
 import org.deepfer.tables.Splits;
@@ -41,8 +40,7 @@ class Dl4jSparkTrainJobTest {
     @BeforeAll
     void ingestTheSample() {
         DeepFerConfig config = TestSpark.config(root);
-        Samples.generate(config);
-        new IngestJob(TestSpark.warehouse(config, "ingest")).run();
+        Samples.ingest(config);
     }
 
     private DeepFerConfig config(String models, String... overrides) {
