@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
             ReportCommand.class, ExportCommand.class, ShipCommand.class, RealtimeCommand.class, ServeCommand.class})
 public final class DeepFer implements Runnable {
     /** Exit code for bad input or config: the message says what to fix, no stack trace needed. */
-    static final int USAGE_ERROR = 2;
+    public static final int USAGE_ERROR = 2;
     /** Exit code when another pipeline holds the warehouse's lock: try again later (sysexits' EX_TEMPFAIL). */
     static final int BUSY = 75;
     /**

@@ -1,9 +1,13 @@
 package org.deepfer.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.deepfer.config.ConfigException;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.report.HtmlReport;
+import org.deepfer.report.RunComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,7 +17,9 @@ import picocli.CommandLine.Option;
         header = "Write results/report.html from the jobs' results.",
         description = {"Write results/report.html: one self-contained page with the data audit, training",
             "curves, sweep and search tables, evaluation metrics and plots, robustness and Grad-CAM",
-            "galleries, from the files under paths.results. Sections not run yet say which command fills them."})
+            "galleries, from the files under paths.results. Sections not run yet say which command fills them.",
+            "--compare a,b,... first writes results/runs_compared.csv and .png: those training runs' validation",
+            "curves on one chart, each one's best epoch, and the settings in which they differ."})
 final class ReportCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
@@ -22,9 +28,24 @@ final class ReportCommand implements Callable<Integer> {
             description = "Show this model's training curves (default: the model final_eval.json names).")
     Path model;
 
+    @Option(names = "--compare", paramLabel = "MODEL_DIR", split = ",",
+            description = "Compare these training runs (model directories, comma-separated).")
+    List<Path> compare;
+
     @Override
     public Integer call() {
         DeepFerConfig config = configOptions.load(new java.util.ArrayList<>());
+        if (compare != null) {
+            RunComparison comparison;
+            try {
+                comparison = RunComparison.load(compare);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--compare: " + e.getMessage(), e);
+            }
+            List<Path> files = comparison.write(Path.of(config.paths().results()));
+            System.out.print(comparison.table());
+            System.out.printf("runs compared: %s%n", files.stream().map(Path::toString).collect(Collectors.joining(", ")));
+        }
         HtmlReport report = new HtmlReport(Path.of(config.paths().results()), model);
         Path out = report.write();
         System.out.printf("report: %s (%s)%n", out, String.join(", ", report.sections()));

@@ -91,7 +91,7 @@ public final class EvaluationPlots {
             int widestName = frame.widestTick(evaluation.classNames());
             String maxLabel = normalised ? "1" : String.valueOf((long) scaleMax);
             int colourBar = Math.max(12, pad * 3 / 2);
-            int top = frame.plotTop(false);
+            int top = frame.plotTop(0);
             int left = frame.plotLeft(widestName);
             int right = width - pad - ticks.stringWidth(maxLabel) - pad / 2 - colourBar - pad;
             int bottomFixed = pad + labels.getHeight() + pad / 2;
@@ -187,7 +187,7 @@ public final class EvaluationPlots {
             Graphics2D g = frame.g();
             int pad = frame.pad();
             String title = "ROC curves, one vs rest (macro AUC " + auc(evaluation.macroRocAuc()) + ")";
-            Rectangle plot = unitPlot(frame, frame.plotTop(false));
+            Rectangle plot = unitPlot(frame, frame.plotTop(0));
             title(frame, title);
             int yTitleX = plot.x - pad / 2 - frame.tickMetrics().stringWidth("0.8") - pad / 2
                     - frame.labelMetrics().getDescent();

@@ -121,13 +121,13 @@ public final class BarChart {
 
         // Category names take the row of x tick labels and there is no x-axis title.
         FontMetrics labelMetrics = frame.labelMetrics();
-        int top = frame.plotTop(true);
+        int swatch = labelMetrics.getAscent();
+        int top = frame.plotTop(Math.max(1, frame.legendRows(List.copyOf(series.keySet()), swatch)));
         int left = frame.plotLeft(frame.widestTick(ticks));
         int bottom = frame.height() - pad - labelMetrics.getHeight() - pad / 2;
         Rectangle plot = new Rectangle(left, top, frame.plotRight() - left, bottom - top);
 
         frame.title(title);
-        int swatch = labelMetrics.getAscent();
         frame.legend(List.copyOf(series.keySet()), swatch, (legend, i, x, rowTop) -> {
             legend.setColor(seriesColor(i));
             legend.fillRect(x, rowTop + (labelMetrics.getHeight() - swatch) / 2, swatch, swatch);

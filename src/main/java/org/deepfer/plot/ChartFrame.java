@@ -165,14 +165,14 @@ public final class ChartFrame implements AutoCloseable {
         return widest;
     }
 
-    /** The top of the legend row under the title. */
+    /** The top of the legend's first row under the title. */
     public int legendTop() {
         return pad + titleMetrics.getHeight() + pad / 2;
     }
 
-    /** The top of the plot: under the title, and under a legend row if {@code legendRow}. */
-    public int plotTop(boolean legendRow) {
-        return pad + titleMetrics.getHeight() + (legendRow ? labelMetrics.getHeight() : 0) + pad;
+    /** The top of the plot: under the title and {@code legendRows} rows of legend. */
+    public int plotTop(int legendRows) {
+        return pad + titleMetrics.getHeight() + legendRows * labelMetrics.getHeight() + pad;
     }
 
     /** The left of the plot: right of the rotated y-axis title and y tick labels {@code widestTick} wide. */
@@ -190,8 +190,8 @@ public final class ChartFrame implements AutoCloseable {
     }
 
     /** The plot with the standard margins (at least 1x1), as {@link #plotTop}, {@link #plotLeft} and so on. */
-    public Rectangle plotArea(boolean legendRow, int widestTick) {
-        int top = plotTop(legendRow);
+    public Rectangle plotArea(int legendRows, int widestTick) {
+        int top = plotTop(legendRows);
         int left = plotLeft(widestTick);
         return new Rectangle(left, top, Math.max(1, plotRight() - left), Math.max(1, plotBottom() - top));
     }
@@ -204,27 +204,60 @@ public final class ChartFrame implements AutoCloseable {
     }
 
     /**
-     * One row of swatches {@code swatchWidth} wide and {@code names}, centred under the title;
-     * {@code swatch} paints entry {@code i}'s swatch.
+     * Swatches {@code swatchWidth} wide and {@code names} under the title, in rows as wide as the
+     * frame allows ({@link #legendRows}), each row centred; {@code swatch} paints entry {@code i}'s
+     * swatch.
      */
     public void legend(List<String> names, int swatchWidth, Swatch swatch) {
-        if (names.isEmpty()) {
-            return;
-        }
-        int total = -2 * pad;
-        for (String name : names) {
-            total += swatchWidth + 4 + labelMetrics.stringWidth(name) + 2 * pad;
-        }
-        int x = Math.max(pad, (width - total) / 2);
         int top = legendTop();
         g.setFont(labelFont);
-        for (int i = 0; i < names.size(); i++) {
-            swatch.paint(g, i, x, top);
-            g.setColor(AXIS);
-            String name = names.get(i);
-            g.drawString(name, x + swatchWidth + 4, top + labelMetrics.getAscent());
-            x += swatchWidth + 4 + labelMetrics.stringWidth(name) + 2 * pad;
+        int first = 0;
+        for (List<String> row : legendLayout(names, swatchWidth)) {
+            int total = -2 * pad;
+            for (String name : row) {
+                total += legendEntryWidth(name, swatchWidth);
+            }
+            int x = Math.max(pad, (width - total) / 2);
+            for (int k = 0; k < row.size(); k++) {
+                swatch.paint(g, first + k, x, top);
+                g.setColor(AXIS);
+                g.drawString(row.get(k), x + swatchWidth + 4, top + labelMetrics.getAscent());
+                x += legendEntryWidth(row.get(k), swatchWidth);
+            }
+            first += row.size();
+            top += labelMetrics.getHeight();
         }
+    }
+
+    /** How many rows {@link #legend} takes for {@code names} (0 for none): as many as fit the width, then more. */
+    public int legendRows(List<String> names, int swatchWidth) {
+        return legendLayout(names, swatchWidth).size();
+    }
+
+    /** The legend's entries in rows, filled in order until the next entry would pass the margins. */
+    private List<List<String>> legendLayout(List<String> names, int swatchWidth) {
+        List<List<String>> rows = new ArrayList<>();
+        List<String> row = new ArrayList<>();
+        int used = -2 * pad;
+        for (String name : names) {
+            int entry = legendEntryWidth(name, swatchWidth);
+            if (!row.isEmpty() && used + entry > width - 2 * pad) {
+                rows.add(row);
+                row = new ArrayList<>();
+                used = -2 * pad;
+            }
+            row.add(name);
+            used += entry;
+        }
+        if (!row.isEmpty()) {
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** An entry's swatch, gap, name and the space before the next entry. */
+    private int legendEntryWidth(String name, int swatchWidth) {
+        return swatchWidth + 4 + labelMetrics.stringWidth(name) + 2 * pad;
     }
 
     /** A horizontal grid line across {@code plot} at {@code y}, with {@code label} right-aligned left of it. */

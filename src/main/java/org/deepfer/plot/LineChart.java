@@ -209,8 +209,9 @@ public final class LineChart {
         Axis xAxis = hasData ? Axis.spanning(xLow, xHigh, wholeX) : Axis.spanning(0, 1, false);
         Axis yAxis = hasData ? Axis.roundedOut(yLow, yHigh) : Axis.roundedOut(0, 1);
         int widestTick = frame.widestTick(yAxis.ticks().stream().map(yAxis::label).toList());
-        // The legend row is kept even without series, so that panels side by side line up.
-        Rectangle plot = frame.plotArea(true, widestTick);
+        // One legend row is kept even without series, so that panels side by side line up.
+        int legendRows = Math.max(1, frame.legendRows(names(panel), swatchWidth(frame)));
+        Rectangle plot = frame.plotArea(legendRows, widestTick);
         return new Layout(plot, xAxis, yAxis, hasData, frame.lineWidth());
     }
 
@@ -276,9 +277,9 @@ public final class LineChart {
 
     /** Line-and-dot swatches (dots only with markers) and series names, centred under the title. */
     private static void drawLegend(ChartFrame frame, Panel panel, double markerSize) {
-        int swatch = 2 * frame.labelMetrics().getAscent();
+        int swatch = swatchWidth(frame);
         double half = frame.labelMetrics().getHeight() / 2.0;
-        frame.legend(panel.series().stream().map(Series::name).toList(), swatch, (g, i, x, top) -> {
+        frame.legend(names(panel), swatch, (g, i, x, top) -> {
             double middle = top + half;
             g.setColor(ChartFrame.seriesColor(i));
             // Left set: the grid lines drawn next use this stroke too, as they always have.
@@ -289,6 +290,15 @@ public final class LineChart {
                         markerSize, markerSize));
             }
         });
+    }
+
+    private static List<String> names(Panel panel) {
+        return panel.series().stream().map(Series::name).toList();
+    }
+
+    /** A legend swatch is a short stretch of line, two letters wide. */
+    private static int swatchWidth(ChartFrame frame) {
+        return 2 * frame.labelMetrics().getAscent();
     }
 
     private static boolean finite(double[] x, double[] y, int i) {

@@ -181,7 +181,7 @@ public final class ScatterChart {
         Axis xAxis = logX ? Axis.logarithmic(xLow, xHigh) : Axis.linear(xLow, xHigh);
         Axis yAxis = Axis.linear(yLow, yHigh);
         int widestTick = frame.widestTick(yAxis.ticks().stream().map(yAxis::label).toList());
-        return new Layout(frame.plotArea(false, widestTick), xAxis, yAxis);
+        return new Layout(frame.plotArea(0, widestTick), xAxis, yAxis);
     }
 
     private static void draw(

@@ -246,7 +246,7 @@ public final class TunePlots {
         for (String key : keys) {
             widest = Math.max(widest, Math.min(maxLabel, labelMetrics.stringWidth(key == null ? "" : key)));
         }
-        int top = frame.plotTop(false);
+        int top = frame.plotTop(0);
         int left = pad + widest + pad / 2;
         int right = width - 2 * pad - tickMetrics.stringWidth("0.00");
         Rectangle plot = new Rectangle(left, top, Math.max(1, right - left), Math.max(1, frame.plotBottom() - top));

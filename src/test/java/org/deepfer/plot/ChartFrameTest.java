@@ -36,9 +36,9 @@ class ChartFrameTest {
     @Test
     void plotAreaLeavesRoomForTitleLegendTickLabelsAndAxisTitles() {
         try (ChartFrame frame = ChartFrame.measuring(800, 500)) {
-            Rectangle withoutLegend = frame.plotArea(false, 20);
-            Rectangle withLegend = frame.plotArea(true, 20);
-            Rectangle widerTicks = frame.plotArea(false, 60);
+            Rectangle withoutLegend = frame.plotArea(0, 20);
+            Rectangle withLegend = frame.plotArea(1, 20);
+            Rectangle widerTicks = frame.plotArea(0, 60);
             assertEquals(withoutLegend.y + frame.labelMetrics().getHeight(), withLegend.y);
             assertEquals(withoutLegend.x + 40, widerTicks.x);
             assertEquals(800 - 2 * frame.pad(), withoutLegend.x + withoutLegend.width);

@@ -149,6 +149,32 @@ class LineChartTest {
     }
 
     /** Pixels of exactly {@code rgb} in {@code [x0, x1) x [y0, y1)}. */
+    @Test
+    void aLegendWiderThanThePanelWrapsIntoRowsAboveThePlotShowingEverySeries() {
+        List<Series> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            runs.add(Series.overEpochs("20261205-16021" + i, new double[] {0.3 + 0.01 * i, 0.5, 0.6}));
+        }
+        Panel many = new Panel("Validation accuracy", "epoch", "accuracy", runs);
+        Panel one = new Panel("Validation accuracy", "epoch", "accuracy", runs.subList(0, 1));
+        int width = 500;
+        Rectangle plot = LineChart.plotArea(many, width, 400);
+        Rectangle onePlot = LineChart.plotArea(one, width, 400);
+        int row;
+        try (ChartFrame frame = ChartFrame.measuring(width, 400)) {
+            row = frame.labelMetrics().getHeight();
+        }
+        int extraRows = (plot.y - onePlot.y) / row;
+        assertTrue(extraRows >= 1 && plot.y - onePlot.y == extraRows * row,
+                "each further legend row pushes the plot down one row: " + plot.y + " vs " + onePlot.y);
+
+        BufferedImage chart = LineChart.render(many, width, 400);
+        for (int i = 0; i < runs.size(); i++) {
+            int colour = BarChart.seriesColor(i).getRGB();
+            assertTrue(count(chart, colour, 0, 0, width, plot.y) > 10, "series " + i + "'s swatch is in the legend");
+        }
+    }
+
     private static int count(BufferedImage image, int rgb, int x0, int y0, int x1, int y1) {
         int n = 0;
         for (int y = y0; y < y1; y++) {
