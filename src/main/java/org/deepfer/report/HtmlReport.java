@@ -58,8 +58,9 @@ public final class HtmlReport {
                 .append("</style></head><body>\n<h1>DeepFER report</h1>\n");
         audit();
         training();
-        csvSection("Runs compared", RunComparison.CSV, RunComparison.PNG,
-                "deepfer report --compare <model dir>,<model dir>");
+        if (Files.isRegularFile(results.resolve(RunComparison.CSV))) { // optional, as the ensemble is
+            csvSection("Runs compared", RunComparison.CSV, RunComparison.PNG, "deepfer report --compare a,b");
+        }
         csvSection("Model sweep", "model_sweep.csv", "model_sweep.png", "deepfer sweep");
         csvSection("Hyperparameter search", "hparam_trials.csv", "hparam_search.png", "deepfer tune");
         evaluation();

@@ -25,6 +25,7 @@ class HtmlReportTest {
         assertTrue(html.contains("Not run yet: deepfer pipeline"), html);
         assertTrue(html.contains("Not run yet: deepfer evaluate"), html);
         assertFalse(html.contains("<script"), "self-contained and inert");
+        assertFalse(html.contains("Runs compared"), "an optional section has no heading until it is made");
     }
 
     @Test
