@@ -35,6 +35,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DeepFerConfig config = configOptions.load(new java.util.ArrayList<>());
+        Path results = Path.of(config.paths().results());
         if (compare != null) {
             RunComparison comparison;
             try {
@@ -42,11 +43,11 @@ final class ReportCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--compare: " + e.getMessage(), e);
             }
-            List<Path> files = comparison.write(Path.of(config.paths().results()));
+            List<Path> files = comparison.write(results);
             System.out.print(comparison.table());
             System.out.printf("runs compared: %s%n", files.stream().map(Path::toString).collect(Collectors.joining(", ")));
         }
-        HtmlReport report = new HtmlReport(Path.of(config.paths().results()), model);
+        HtmlReport report = new HtmlReport(results, model);
         Path out = report.write();
         System.out.printf("report: %s (%s)%n", out, String.join(", ", report.sections()));
         return 0;

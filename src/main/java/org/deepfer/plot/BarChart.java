@@ -121,14 +121,15 @@ public final class BarChart {
 
         // Category names take the row of x tick labels and there is no x-axis title.
         FontMetrics labelMetrics = frame.labelMetrics();
+        List<String> names = List.copyOf(series.keySet());
         int swatch = labelMetrics.getAscent();
-        int top = frame.plotTop(Math.max(1, frame.legendRows(List.copyOf(series.keySet()), swatch)));
+        int top = frame.plotTop(Math.max(1, frame.legendRows(names, swatch)));
         int left = frame.plotLeft(frame.widestTick(ticks));
         int bottom = frame.height() - pad - labelMetrics.getHeight() - pad / 2;
         Rectangle plot = new Rectangle(left, top, frame.plotRight() - left, bottom - top);
 
         frame.title(title);
-        frame.legend(List.copyOf(series.keySet()), swatch, (legend, i, x, rowTop) -> {
+        frame.legend(names, swatch, (legend, i, x, rowTop) -> {
             legend.setColor(seriesColor(i));
             legend.fillRect(x, rowTop + (labelMetrics.getHeight() - swatch) / 2, swatch, swatch);
         });

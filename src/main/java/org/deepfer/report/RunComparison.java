@@ -27,10 +27,10 @@ import org.deepfer.train.EpochMetrics;
  * compares as far as it has got.
  */
 public final class RunComparison {
-    /** Settings of where files live, not of how a model was made: left out of the differences. */
     /** The files {@link #write} leaves in the results folder, which the HTML report shows. */
     public static final String CSV = "runs_compared.csv";
     public static final String PNG = "runs_compared.png";
+    /** Settings of where files live, not of how a model was made: left out of the differences. */
     private static final List<String> NOT_RECIPE = List.of("paths.", "train.modelsDir");
 
     /**
@@ -38,7 +38,10 @@ public final class RunComparison {
      * {@code config.yaml} is missing or no longer loads).
      */
     public record Run(String name, Path dir, List<EpochMetrics> history, Map<String, String> settings) {
-        /** The epoch with the best validation macro-F1 (the first of equals), the one training keeps. */
+        /**
+         * The epoch with the best validation macro-F1 (the first of equals): the one training keeps
+         * when validation is held out (a final fit on train + validation keeps its last epoch).
+         */
         public EpochMetrics best() {
             EpochMetrics best = history.get(0);
             for (EpochMetrics e : history) {
