@@ -59,10 +59,11 @@ public final class HtmlReport {
         audit();
         training();
         if (Files.isRegularFile(results.resolve(RunComparison.CSV))) { // optional, as the ensemble is
-            csvSection("Runs compared", RunComparison.CSV, RunComparison.PNG, "deepfer report --compare a,b");
+            csvSection("Runs compared", RunComparison.CSV, "deepfer report --compare a,b", RunComparison.PNG,
+                    RunComparison.CLASSES_PNG);
         }
-        csvSection("Model sweep", "model_sweep.csv", "model_sweep.png", "deepfer sweep");
-        csvSection("Hyperparameter search", "hparam_trials.csv", "hparam_search.png", "deepfer tune");
+        csvSection("Model sweep", "model_sweep.csv", "deepfer sweep", "model_sweep.png");
+        csvSection("Hyperparameter search", "hparam_trials.csv", "deepfer tune", "hparam_search.png");
         evaluation();
         robustness();
         ensemble();
@@ -135,7 +136,7 @@ public final class HtmlReport {
         image(model.resolve("curves.png"), "training curves");
     }
 
-    private void csvSection(String title, String csv, String png, String command) {
+    private void csvSection(String title, String csv, String command, String... pngs) {
         heading(title);
         Path file = results.resolve(csv);
         if (!Files.isRegularFile(file)) {
@@ -155,7 +156,9 @@ public final class HtmlReport {
             html.append("</tr>");
         }
         html.append("</table>");
-        image(results.resolve(png), title);
+        for (String png : pngs) {
+            image(results.resolve(png), title);
+        }
     }
 
     private void evaluation() {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
+import org.deepfer.plot.BarChart;
 import org.deepfer.plot.LineChart;
 import org.deepfer.run.Csv;
 import org.deepfer.run.Reports;
@@ -30,6 +31,8 @@ public final class RunComparison {
     /** The files {@link #write} leaves in the results folder, which the HTML report shows. */
     public static final String CSV = "runs_compared.csv";
     public static final String PNG = "runs_compared.png";
+    /** Validation F1 per class at each run's best epoch, one bar per run. */
+    public static final String CLASSES_PNG = "runs_compared_classes.png";
     /** Settings of where files live, not of how a model was made: left out of the differences. */
     private static final List<String> NOT_RECIPE = List.of("paths.", "train.modelsDir");
 
@@ -65,14 +68,22 @@ public final class RunComparison {
         public Boolean validationHeldOut() {
             return settings == null ? null : !Boolean.parseBoolean(settings.get("train.includeValidation"));
         }
+
+        /** Validation F1 per class at {@link #best()}; empty where the history does not hold it. */
+        public double[] bestF1PerClass() {
+            double[] f1 = best().valF1PerClass();
+            return f1 == null ? new double[0] : f1;
+        }
     }
 
     private final List<Run> runs;
     private final List<String> differing;
+    private final List<String> classes;
 
-    private RunComparison(List<Run> runs) {
+    private RunComparison(List<Run> runs, List<String> classes) {
         this.runs = List.copyOf(runs);
         this.differing = differingKeys(runs);
+        this.classes = List.copyOf(classes);
     }
 
     /**
@@ -103,7 +114,7 @@ public final class RunComparison {
             }
             runs.add(new Run(name(dir), dir, history, settings(dir)));
         }
-        return new RunComparison(runs);
+        return new RunComparison(runs, classNames(runs));
     }
 
     public List<Run> runs() {
@@ -113,6 +124,15 @@ public final class RunComparison {
     /** The recipe settings whose values are not the same in every run whose config could be read. */
     public List<String> differingKeys() {
         return differing;
+    }
+
+    /**
+     * The class names the per-class F1 figures are in the order of: the first run's
+     * {@code classes.json}, or {@code class 0 ...} where it is missing, unreadable or has another
+     * count; empty when no run recorded per-class F1.
+     */
+    public List<String> classes() {
+        return classes;
     }
 
     /** What {@code run} has for each of {@link #differingKeys()}, as {@code key=value}, comma-joined. */
@@ -129,12 +149,15 @@ public final class RunComparison {
 
     /**
      * The comparison as CSV: one row per run with its epochs, hours, best epoch and its validation
-     * accuracy and macro-F1, the last epoch's, whether validation was held out, then one column
-     * per differing setting.
+     * accuracy and macro-F1, the last epoch's, whether validation was held out, the best epoch's F1
+     * per class (empty for a run that did not record them), then one column per differing setting.
      */
     public String csv() {
         StringBuilder out = new StringBuilder("run,dir,epochs,hours,best_epoch,best_val_accuracy,best_val_macro_f1,"
                 + "last_val_accuracy,last_val_macro_f1,validation_held_out");
+        for (String name : classes) {
+            out.append(',').append(Csv.text("best_f1_" + name));
+        }
         for (String key : differing) {
             out.append(',').append(key);
         }
@@ -147,6 +170,10 @@ public final class RunComparison {
                     Integer.toString(best.epoch()), Csv.number(best.valAccuracy()), Csv.number(best.valMacroF1()),
                     Csv.number(last.valAccuracy()), Csv.number(last.valMacroF1()),
                     r.validationHeldOut() == null ? "" : r.validationHeldOut().toString()));
+            double[] f1 = r.bestF1PerClass();
+            for (int c = 0; c < classes.size(); c++) {
+                out.append(',').append(f1.length == classes.size() ? Csv.number(f1[c]) : "");
+            }
             for (String key : differing) {
                 out.append(',').append(r.settings() == null ? "" : Csv.text(r.settings().getOrDefault(key, "")));
             }
@@ -155,7 +182,10 @@ public final class RunComparison {
         return out.toString();
     }
 
-    /** The comparison as aligned text for a terminal: a row per run, then what differs. */
+    /**
+     * The comparison as aligned text for a terminal: a row per run, the F1 per class at each run's
+     * best epoch, then what differs.
+     */
     public String table() {
         int width = Math.max(3, runs.stream().mapToInt(r -> r.name().length()).max().orElse(3));
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-" + width + "s  %6s  %6s  %10s  %15s  %15s%n",
@@ -168,6 +198,24 @@ public final class RunComparison {
                     last.valAccuracy(), last.valMacroF1(),
                     Boolean.FALSE.equals(r.validationHeldOut()) ? "  (trained on validation)" : ""));
         }
+        if (!classes.isEmpty()) {
+            int column = Math.max(6, classes.stream().mapToInt(String::length).max().orElse(6));
+            out.append("F1 per class at the best epoch:\n").append(String.format(Locale.ROOT, "  %-" + width + "s", ""));
+            for (String name : classes) {
+                out.append(String.format(Locale.ROOT, "  %" + column + "s", name));
+            }
+            out.append('\n');
+            for (Run r : runs) {
+                double[] f1 = r.bestF1PerClass();
+                out.append(String.format(Locale.ROOT, "  %-" + width + "s", r.name()));
+                for (int c = 0; c < classes.size(); c++) {
+                    out.append(f1.length == classes.size()
+                            ? String.format(Locale.ROOT, "  %" + column + ".4f", f1[c])
+                            : String.format(Locale.ROOT, "  %" + column + "s", "-"));
+                }
+                out.append('\n');
+            }
+        }
         if (!differing.isEmpty()) {
             out.append("differs:\n");
             for (Run r : runs) {
@@ -177,10 +225,14 @@ public final class RunComparison {
         return out.toString();
     }
 
-    /** Writes {@value #CSV} and {@value #PNG} into {@code results}; the two files. */
+    /**
+     * Writes {@value #CSV}, {@value #PNG} and, where runs recorded per-class F1, {@value #CLASSES_PNG}
+     * into {@code results}; the files written.
+     */
     public List<Path> write(Path results) {
         Path csv = results.resolve(CSV);
         Path png = results.resolve(PNG);
+        Path classesPng = results.resolve(CLASSES_PNG);
         try {
             Files.createDirectories(results);
             Files.writeString(csv, csv(), StandardCharsets.UTF_8);
@@ -188,18 +240,41 @@ public final class RunComparison {
             throw new UncheckedIOException("cannot write " + csv + ": " + e.getMessage(), e);
         }
         writePlot(png);
-        return List.of(csv, png);
+        if (classes.isEmpty()) {
+            deleteStale(classesPng);
+            return List.of(csv, png);
+        }
+        writeClassPlot(classesPng);
+        return List.of(csv, png, classesPng);
     }
 
     /**
-     * Writes the chart: validation accuracy, validation macro-F1 and training loss against epoch,
-     * one line per run, in run order.
+     * Writes the chart: validation accuracy, validation macro-F1, validation loss and training loss
+     * against epoch, one line per run, in run order.
      */
     public void writePlot(Path file) {
         LineChart.writePng(List.of(
                 panel("Validation accuracy", "accuracy", EpochMetrics::valAccuracy),
                 panel("Validation macro-F1", "macro-F1", EpochMetrics::valMacroF1),
-                panel("Training loss", "loss", EpochMetrics::trainLoss)), 1500, 480, file);
+                panel("Validation loss", "loss", EpochMetrics::valLoss),
+                panel("Training loss", "loss", EpochMetrics::trainLoss)), 1800, 480, file);
+    }
+
+    /**
+     * Writes the per-class chart: each class's validation F1 at each run's best epoch, one bar per
+     * run in the runs' colours (a run without per-class figures is left out).
+     */
+    public void writeClassPlot(Path file) {
+        LinkedHashMap<String, double[]> series = new LinkedHashMap<>();
+        for (Run r : runs) {
+            if (r.bestF1PerClass().length == classes.size()) {
+                series.put(r.name() + " (epoch " + r.best().epoch()
+                        + (Boolean.FALSE.equals(r.validationHeldOut()) ? ", trained on validation)" : ")"),
+                        r.bestF1PerClass());
+            }
+        }
+        BarChart.writePng("Validation F1 per class at each run's best epoch", "F1", classes, series,
+                Math.max(900, 120 * classes.size() + 60 * runs.size()), 480, file);
     }
 
     private LineChart.Panel panel(String title, String yLabel, ToDoubleFunction<EpochMetrics> metric) {
@@ -209,6 +284,45 @@ public final class RunComparison {
                     r.history().stream().mapToDouble(metric).toArray()));
         }
         return new LineChart.Panel(title, "epoch", yLabel, series, false);
+    }
+
+    /**
+     * Names for the per-class figures: the first run's classes.json when its count matches theirs,
+     * else numbered; none when no run has them.
+     */
+    private static List<String> classNames(List<Run> runs) {
+        int count = runs.stream().mapToInt(r -> r.bestF1PerClass().length).max().orElse(0);
+        if (count == 0) {
+            return List.of();
+        }
+        Path file = runs.get(0).dir().resolve("classes.json");
+        if (Files.isRegularFile(file)) {
+            try {
+                Map<?, ?> byIndex = Reports.readJson(file, Map.class);
+                List<String> names = new ArrayList<>();
+                for (int i = 0; i < count && byIndex.get(Integer.toString(i)) != null; i++) {
+                    names.add(byIndex.get(Integer.toString(i)).toString());
+                }
+                if (names.size() == count && byIndex.size() == count) {
+                    return names;
+                }
+            } catch (RuntimeException e) {
+                // numbered below: the figures stay comparable without their names
+            }
+        }
+        List<String> numbered = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            numbered.add("class " + i);
+        }
+        return numbered;
+    }
+
+    private static void deleteStale(Path file) {
+        try {
+            Files.deleteIfExists(file); // an earlier comparison's chart must not pass for this one's
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** The directory's name; a training run's trailing "-train" is dropped ({@code 20261203-100936}). */

@@ -50,9 +50,11 @@ class RunComparisonTest {
 
         List<List<String>> rows = Csv.read(write(c.csv()));
         assertEquals(List.of("run", "dir", "epochs", "hours", "best_epoch", "best_val_accuracy", "best_val_macro_f1",
-                "last_val_accuracy", "last_val_macro_f1", "validation_held_out", "seed", "train.inputSize"), rows.get(0));
+                "last_val_accuracy", "last_val_macro_f1", "validation_held_out"), rows.get(0).subList(0, 10));
+        assertEquals(List.of("seed", "train.inputSize"), rows.get(0).subList(17, 19), "after the seven classes' F1");
         assertEquals(List.of("20261205-160211", b.toString(), "2", "0.33", "2", "0.6600", "0.6300", "0.6600", "0.6300",
-                "true", "46", "64"), rows.get(2));
+                "true"), rows.get(2).subList(0, 10));
+        assertEquals(List.of("46", "64"), rows.get(2).subList(17, 19));
         String table = c.table();
         assertTrue(table.contains("20261203-100936       3    0.50           3  0.5800 / 0.5700  0.5800 / 0.5700"), table);
     }
@@ -65,7 +67,7 @@ class RunComparisonTest {
 
         assertEquals(root.resolve("results/runs_compared.csv"), files.get(0));
         BufferedImage png = ImageIO.read(files.get(1).toFile());
-        assertEquals(1500, png.getWidth());
+        assertEquals(1800, png.getWidth());
         assertEquals(480, png.getHeight());
         for (int s = 0; s < 2; s++) {
             int rgb = ChartFrame.seriesColor(s).getRGB() & 0xFFFFFF;
@@ -126,6 +128,63 @@ class RunComparisonTest {
         assertEquals(DeepFer.USAGE_ERROR, o.code(), o.err());
         assertTrue(o.err().contains("error: --compare: " + nope + " has no history.json"), o.err());
         assertFalse(o.err().contains("\tat "), "no stack trace:\n" + o.err());
+    }
+
+    @Test
+    void perClassF1IsTheBestEpochsNamedByClassesJsonAndARunWithoutItIsLeftOut() throws Exception {
+        Path a = run("a", new double[] {0.5, 0.6}, new double[] {0.4, 0.5});
+        setPerClass(a, new double[][] {{0.9, 0.9, 0.9}, {0.1, 0.2, 0.3}});
+        Files.writeString(a.resolve("classes.json"), "{\"0\": \"angry\", \"1\": \"disgust\", \"2\": \"fear\"}");
+        Path b = run("b", new double[] {0.7}, new double[] {0.6});
+        setPerClass(b, new double[][] {{0.4, 0.5, 0.6}});
+        Path old = run("old", new double[] {0.3}, new double[] {0.2});
+        setPerClass(old, new double[][] {null});
+
+        RunComparison c = RunComparison.load(List.of(a, b, old));
+
+        assertEquals(List.of("angry", "disgust", "fear"), c.classes());
+        List<List<String>> rows = Csv.read(write(c.csv()));
+        assertEquals(List.of("best_f1_angry", "best_f1_disgust", "best_f1_fear"), rows.get(0).subList(10, 13));
+        assertEquals(List.of("0.1000", "0.2000", "0.3000"), rows.get(1).subList(10, 13), "epoch 2, the best, not 1");
+        assertEquals(List.of("", "", ""), rows.get(3).subList(10, 13));
+        assertTrue(c.table().contains("         angry  disgust     fear\n  a     0.1000   0.2000   0.3000\n"), c.table());
+        assertTrue(c.table().contains("  old        -        -        -\n"), c.table());
+
+        List<Path> files = c.write(root.resolve("results"));
+        assertEquals(root.resolve("results").resolve(RunComparison.CLASSES_PNG), files.get(2));
+        BufferedImage bars = ImageIO.read(files.get(2).toFile());
+        assertTrue(countPixels(bars, ChartFrame.seriesColor(0).getRGB() & 0xFFFFFF) > 100, "a's bars");
+        assertTrue(countPixels(bars, ChartFrame.seriesColor(1).getRGB() & 0xFFFFFF) > 100, "b's bars");
+        assertEquals(0, countPixels(bars, ChartFrame.seriesColor(2).getRGB() & 0xFFFFFF), "old has no bars");
+
+        setPerClass(a, new double[][] {null, null});
+        setPerClass(b, new double[][] {null});
+        RunComparison none = RunComparison.load(List.of(a, b));
+        assertEquals(List.of(), none.classes());
+        assertEquals(2, none.write(root.resolve("results")).size());
+        assertFalse(Files.exists(root.resolve("results").resolve(RunComparison.CLASSES_PNG)),
+                "the earlier comparison's class chart is gone");
+    }
+
+    @Test
+    void classesAreNumberedWhenClassesJsonDoesNotMatchTheFigures() throws Exception {
+        Path a = run("a", new double[] {0.5}, new double[] {0.4});
+        setPerClass(a, new double[][] {{0.1, 0.2}});
+        Files.writeString(a.resolve("classes.json"), "{\"0\": \"angry\", \"1\": \"disgust\", \"2\": \"fear\"}");
+        assertEquals(List.of("class 0", "class 1"), RunComparison.load(List.of(a)).classes());
+    }
+
+    /** Replaces each epoch's per-class F1 in {@code dir}'s history (null: not recorded). */
+    private static void setPerClass(Path dir, double[][] perEpoch) throws Exception {
+        Path file = dir.resolve("history.json");
+        EpochMetrics[] history = JSON.readValue(file.toFile(), EpochMetrics[].class);
+        for (int i = 0; i < history.length; i++) {
+            EpochMetrics e = history[i];
+            history[i] = new EpochMetrics(e.epoch(), e.phase(), e.learningRate(), e.trainLoss(), e.trainAccuracy(),
+                    e.trainMacroF1(), e.valLoss(), e.valAccuracy(), e.valMacroF1(), perEpoch[i], e.imagesPerSecond(),
+                    e.seconds());
+        }
+        JSON.writeValue(file.toFile(), history);
     }
 
     /** A model directory with a history of the given validation accuracies and macro-F1s and its config. */
