@@ -212,19 +212,16 @@ public final class ChartFrame implements AutoCloseable {
         int top = legendTop();
         g.setFont(labelFont);
         int first = 0;
-        for (List<String> row : legendLayout(names, swatchWidth)) {
-            int total = -2 * pad;
-            for (String name : row) {
-                total += legendEntryWidth(name, swatchWidth);
-            }
-            int x = Math.max(pad, (width - total) / 2);
-            for (int k = 0; k < row.size(); k++) {
+        for (LegendRow row : legendLayout(names, swatchWidth)) {
+            int x = Math.max(pad, (width - row.width()) / 2);
+            for (int k = 0; k < row.names().size(); k++) {
+                String name = row.names().get(k);
                 swatch.paint(g, first + k, x, top);
                 g.setColor(AXIS);
-                g.drawString(row.get(k), x + swatchWidth + 4, top + labelMetrics.getAscent());
-                x += legendEntryWidth(row.get(k), swatchWidth);
+                g.drawString(name, x + swatchWidth + 4, top + labelMetrics.getAscent());
+                x += legendEntryWidth(name, swatchWidth);
             }
-            first += row.size();
+            first += row.names().size();
             top += labelMetrics.getHeight();
         }
     }
@@ -234,15 +231,18 @@ public final class ChartFrame implements AutoCloseable {
         return legendLayout(names, swatchWidth).size();
     }
 
+    /** One row of the legend: its entries and its width without the space after the last one. */
+    private record LegendRow(List<String> names, int width) {}
+
     /** The legend's entries in rows, filled in order until the next entry would pass the margins. */
-    private List<List<String>> legendLayout(List<String> names, int swatchWidth) {
-        List<List<String>> rows = new ArrayList<>();
+    private List<LegendRow> legendLayout(List<String> names, int swatchWidth) {
+        List<LegendRow> rows = new ArrayList<>();
         List<String> row = new ArrayList<>();
         int used = -2 * pad;
         for (String name : names) {
             int entry = legendEntryWidth(name, swatchWidth);
             if (!row.isEmpty() && used + entry > width - 2 * pad) {
-                rows.add(row);
+                rows.add(new LegendRow(row, used));
                 row = new ArrayList<>();
                 used = -2 * pad;
             }
@@ -250,7 +250,7 @@ public final class ChartFrame implements AutoCloseable {
             used += entry;
         }
         if (!row.isEmpty()) {
-            rows.add(row);
+            rows.add(new LegendRow(row, used));
         }
         return rows;
     }
