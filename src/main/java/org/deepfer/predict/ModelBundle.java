@@ -178,7 +178,13 @@ public record ModelBundle(Path dir, String modelId, ModelSpec spec, List<String>
         }
     }
 
-    private static List<String> classNames(Path file) {
+    /**
+     * The class names of a {@value #CLASSES} file ({@code {"0": "angry", "1": ...}}) in index order.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read, misses an index or
+     *     lists fewer than two classes
+     */
+    public static List<String> classNames(Path file) {
         Map<String, String> byIndex;
         try {
             byIndex = JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, String>>() { });

@@ -17,6 +17,7 @@ import org.deepfer.config.ConfigException;
 import org.deepfer.config.ConfigLoader;
 import org.deepfer.plot.BarChart;
 import org.deepfer.plot.LineChart;
+import org.deepfer.predict.ModelBundle;
 import org.deepfer.run.Csv;
 import org.deepfer.run.Reports;
 import org.deepfer.train.EpochMetrics;
@@ -170,9 +171,9 @@ public final class RunComparison {
                     Integer.toString(best.epoch()), Csv.number(best.valAccuracy()), Csv.number(best.valMacroF1()),
                     Csv.number(last.valAccuracy()), Csv.number(last.valMacroF1()),
                     r.validationHeldOut() == null ? "" : r.validationHeldOut().toString()));
-            double[] f1 = r.bestF1PerClass();
+            double[] f1 = comparableF1(r);
             for (int c = 0; c < classes.size(); c++) {
-                out.append(',').append(f1.length == classes.size() ? Csv.number(f1[c]) : "");
+                out.append(',').append(f1 != null ? Csv.number(f1[c]) : "");
             }
             for (String key : differing) {
                 out.append(',').append(r.settings() == null ? "" : Csv.text(r.settings().getOrDefault(key, "")));
@@ -206,10 +207,10 @@ public final class RunComparison {
             }
             out.append('\n');
             for (Run r : runs) {
-                double[] f1 = r.bestF1PerClass();
+                double[] f1 = comparableF1(r);
                 out.append(String.format(Locale.ROOT, "  %-" + width + "s", r.name()));
                 for (int c = 0; c < classes.size(); c++) {
-                    out.append(f1.length == classes.size()
+                    out.append(f1 != null
                             ? String.format(Locale.ROOT, "  %" + column + ".4f", f1[c])
                             : String.format(Locale.ROOT, "  %" + column + "s", "-"));
                 }
@@ -267,14 +268,20 @@ public final class RunComparison {
     public void writeClassPlot(Path file) {
         LinkedHashMap<String, double[]> series = new LinkedHashMap<>();
         for (Run r : runs) {
-            if (r.bestF1PerClass().length == classes.size()) {
+            double[] f1 = comparableF1(r);
+            if (f1 != null) {
                 series.put(r.name() + " (epoch " + r.best().epoch()
-                        + (Boolean.FALSE.equals(r.validationHeldOut()) ? ", trained on validation)" : ")"),
-                        r.bestF1PerClass());
+                        + (Boolean.FALSE.equals(r.validationHeldOut()) ? ", trained on validation)" : ")"), f1);
             }
         }
         BarChart.writePng("Validation F1 per class at each run's best epoch", "F1", classes, series,
                 Math.max(900, 120 * classes.size() + 60 * runs.size()), 480, file);
+    }
+
+    /** {@code run}'s per-class F1 at its best epoch, or null where it has none for {@link #classes()}. */
+    private double[] comparableF1(Run run) {
+        double[] f1 = run.bestF1PerClass();
+        return f1.length == classes.size() && !classes.isEmpty() ? f1 : null;
     }
 
     private LineChart.Panel panel(String title, String yLabel, ToDoubleFunction<EpochMetrics> metric) {
@@ -295,18 +302,14 @@ public final class RunComparison {
         if (count == 0) {
             return List.of();
         }
-        Path file = runs.get(0).dir().resolve("classes.json");
+        Path file = runs.get(0).dir().resolve(ModelBundle.CLASSES);
         if (Files.isRegularFile(file)) {
             try {
-                Map<?, ?> byIndex = Reports.readJson(file, Map.class);
-                List<String> names = new ArrayList<>();
-                for (int i = 0; i < count && byIndex.get(Integer.toString(i)) != null; i++) {
-                    names.add(byIndex.get(Integer.toString(i)).toString());
-                }
-                if (names.size() == count && byIndex.size() == count) {
+                List<String> names = ModelBundle.classNames(file);
+                if (names.size() == count) {
                     return names;
                 }
-            } catch (RuntimeException e) {
+            } catch (IllegalArgumentException e) {
                 // numbered below: the figures stay comparable without their names
             }
         }
