@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.SplittableRandom;
 import org.deepfer.config.DeepFerConfig;
 import org.deepfer.image.FaceImage;
+import org.deepfer.image.Resize;
 import org.deepfer.image.Transforms;
 
 /**
@@ -14,6 +15,12 @@ public final class Augmenter implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private static final String FIELD_PREFIX = "augment.policy.";
+    /** The face size that blurMaxSigma is given at; the sigma scales with larger or smaller faces. */
+    private static final double REFERENCE_SIZE = 48;
+    /** Beyond it a 48-pixel face is a flat smear: no expression is left to learn. */
+    private static final double MAX_BLUR_SIGMA = 8;
+    /** Beyond it a 48-pixel face has fewer than 6 pixels a side. */
+    private static final double MAX_DOWNSCALE = 8;
 
     private final DeepFerConfig.AugmentPolicy policy;
 
@@ -46,6 +53,10 @@ public final class Augmenter implements Serializable {
         requireProbability("cutoutProbability", policy.cutoutProbability());
         requireRange("cutoutSize", policy.cutoutSize(), Double.MIN_VALUE, 1,
                 "(0, 1] (fraction of the image size)");
+        requireRange("blurMaxSigma", policy.blurMaxSigma(), 0, MAX_BLUR_SIGMA,
+                "[0, " + MAX_BLUR_SIGMA + "] pixels at 48 (0: the fixed 3x3 kernel)");
+        requireProbability("downscaleProbability", policy.downscaleProbability());
+        requireRange("maxDownscale", policy.maxDownscale(), 1, MAX_DOWNSCALE, "[1, " + MAX_DOWNSCALE + "] (a factor)");
         this.policy = policy;
     }
 
@@ -71,6 +82,10 @@ public final class Augmenter implements Serializable {
         boolean cutout = rnd.nextDouble() < policy.cutoutProbability();
         double cutoutX = rnd.nextDouble();
         double cutoutY = rnd.nextDouble();
+        // Drawn after the original ones, so that policies without them keep their old streams.
+        double blurSigma = between(rnd, 0, policy.blurMaxSigma()) * image.width() / REFERENCE_SIZE;
+        boolean downscale = rnd.nextDouble() < policy.downscaleProbability();
+        double downscaleFactor = between(rnd, 1, policy.maxDownscale());
 
         StringBuilder ops = new StringBuilder();
         FaceImage out = image;
@@ -102,9 +117,22 @@ public final class Augmenter implements Serializable {
             out = Transforms.gaussianNoise(out, policy.noiseStd(), new SplittableRandom(noiseSeed));
             append(ops, "noise=" + decimal(policy.noiseStd(), 1, false));
         }
-        if (blur) {
+        if (blur && policy.blurMaxSigma() == 0) {
             out = Transforms.blur3x3(out);
             append(ops, "blur");
+        } else if (blur && blurSigma > 0) {
+            out = Transforms.gaussianBlur(out, blurSigma);
+            append(ops, "blur=" + decimal(blurSigma, 2, false));
+        }
+        if (downscale) {
+            int w = out.width();
+            int h = out.height();
+            int smallW = Math.max(1, (int) Math.round(w / downscaleFactor));
+            int smallH = Math.max(1, (int) Math.round(h / downscaleFactor));
+            if (smallW != w || smallH != h) {
+                out = Resize.to(Resize.to(out, smallW, smallH), w, h);
+                append(ops, "downscale=" + smallW + "x" + smallH);
+            }
         }
         if (cutout) {
             int shorterSide = Math.min(out.width(), out.height());

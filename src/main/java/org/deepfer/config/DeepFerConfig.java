@@ -138,7 +138,10 @@ public record DeepFerConfig(
             double noiseStd,
             double blurProbability,
             double cutoutProbability,
-            double cutoutSize)
+            double cutoutSize,
+            double blurMaxSigma,
+            double downscaleProbability,
+            double maxDownscale)
             implements Serializable {}
 
     /** Size of the synthetic built-in dataset. */

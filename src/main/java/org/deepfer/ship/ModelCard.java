@@ -118,12 +118,7 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
                 t.loss(), trimmed(t.labelSmoothing()), trimmed(t.mixupAlpha()), trimmed(t.cutmixProbability()),
                 trimmed(t.dropout()), t.classWeights(), t.sampler(), config.seed()));
         DeepFerConfig.AugmentPolicy a = config.augment().policy();
-        md.append(String.format(Locale.ROOT, "- Augmentation on the fly: flip %s, rotation ±%s°, shift %s, scale"
-                + " %s–%s, brightness %s, contrast %s, gamma %s, noise %s, blur %s, cutout %s (side %s).%n",
-                trimmed(a.flipProbability()), trimmed(a.maxRotationDegrees()), trimmed(a.maxShift()),
-                trimmed(a.minScale()), trimmed(a.maxScale()), trimmed(a.brightness()), trimmed(a.contrast()),
-                trimmed(a.gamma()), trimmed(a.noiseProbability()), trimmed(a.blurProbability()),
-                trimmed(a.cutoutProbability()), trimmed(a.cutoutSize())));
+        md.append("- Augmentation on the fly: ").append(augmentation(a)).append(".\n");
         if (!t.teacher().isEmpty()) {
             List<String> teachers = t.teachers();
             md.append(String.format(Locale.ROOT, "- Distilled from %s `%s` (temperature %s, alpha %s).%n",
@@ -314,6 +309,21 @@ record ModelCard(ModelBundle bundle, Path source, long parameters, DeepFerConfig
             case "fixture.json" -> "recorded predictions on the fixture faces";
             default -> file.startsWith(Fixture.DIR + "/") ? "fixture face" : "";
         };
+    }
+
+    /** The on-the-fly augmentation policy in one line; the blur's kind and the downscaling only when used. */
+    static String augmentation(DeepFerConfig.AugmentPolicy a) {
+        String blur = trimmed(a.blurProbability())
+                + (a.blurMaxSigma() > 0 ? " (Gaussian, sigma up to " + trimmed(a.blurMaxSigma()) + " px at 48)" : "");
+        String downscale = a.downscaleProbability() > 0
+                ? String.format(Locale.ROOT, ", downscale %s (factor up to %s)", trimmed(a.downscaleProbability()),
+                        trimmed(a.maxDownscale()))
+                : "";
+        return String.format(Locale.ROOT, "flip %s, rotation ±%s°, shift %s, scale %s–%s, brightness %s, contrast %s,"
+                + " gamma %s, noise %s, blur %s%s, cutout %s (side %s)", trimmed(a.flipProbability()),
+                trimmed(a.maxRotationDegrees()), trimmed(a.maxShift()), trimmed(a.minScale()), trimmed(a.maxScale()),
+                trimmed(a.brightness()), trimmed(a.contrast()), trimmed(a.gamma()), trimmed(a.noiseProbability()),
+                blur, downscale, trimmed(a.cutoutProbability()), trimmed(a.cutoutSize()));
     }
 
     /** The optimizer as a reader of papers would name it, with what its weight decay means under it. */
