@@ -66,6 +66,10 @@ public final class HtmlReport {
         csvSection("Hyperparameter search", "hparam_trials.csv", "deepfer tune", "hparam_search.png");
         evaluation();
         robustness();
+        if (Files.isRegularFile(results.resolve(RobustnessComparison.CSV))) { // optional, as runs compared are
+            csvSection("Robustness compared", RobustnessComparison.CSV, "deepfer report --compare-robustness a,b",
+                    RobustnessComparison.PNG);
+        }
         ensemble();
         gradCam();
         html.append("</body></html>\n");
