@@ -1,9 +1,6 @@
 package org.deepfer.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToDoubleFunction;
 import org.deepfer.plot.BarChart;
 import org.deepfer.run.Csv;
 import org.deepfer.run.Reports;
@@ -150,7 +148,7 @@ public final class RobustnessComparison {
         return out.toString();
     }
 
-    private void appendFigures(StringBuilder out, java.util.function.ToDoubleFunction<Model> figure) {
+    private void appendFigures(StringBuilder out, ToDoubleFunction<Model> figure) {
         double first = figure.applyAsDouble(models.get(0));
         for (Model m : models) {
             out.append(',').append(Csv.number(figure.applyAsDouble(m)));
@@ -197,12 +195,7 @@ public final class RobustnessComparison {
     public List<Path> write(Path results) {
         Path csv = results.resolve(CSV);
         Path png = results.resolve(PNG);
-        try {
-            Files.createDirectories(results);
-            Files.writeString(csv, csv(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + csv + ": " + e.getMessage(), e);
-        }
+        Csv.write(csv, csv());
         writePlot(png);
         return List.of(csv, png);
     }

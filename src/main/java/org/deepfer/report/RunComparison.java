@@ -2,7 +2,6 @@ package org.deepfer.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -234,12 +233,7 @@ public final class RunComparison {
         Path csv = results.resolve(CSV);
         Path png = results.resolve(PNG);
         Path classesPng = results.resolve(CLASSES_PNG);
-        try {
-            Files.createDirectories(results);
-            Files.writeString(csv, csv(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + csv + ": " + e.getMessage(), e);
-        }
+        Csv.write(csv, csv());
         writePlot(png);
         if (classes.isEmpty()) {
             deleteStale(classesPng);

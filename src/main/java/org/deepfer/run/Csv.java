@@ -26,6 +26,19 @@ public final class Csv {
         return '"' + s.lines().findFirst().orElse("").replace("\"", "\"\"") + '"';
     }
 
+    /** Writes {@code text} (records made with {@link #number} and {@link #text}) to {@code file}, creating folders. */
+    public static Path write(Path file, String text) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            return Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The records of a CSV file, fields unquoted; header included. */
     public static List<List<String>> read(Path file) {
         List<String> lines;
