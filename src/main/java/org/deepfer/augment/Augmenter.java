@@ -125,13 +125,12 @@ public final class Augmenter implements Serializable {
             append(ops, "blur=" + decimal(blurSigma, 2, false));
         }
         if (downscale) {
-            int w = out.width();
-            int h = out.height();
-            int smallW = Math.max(1, (int) Math.round(w / downscaleFactor));
-            int smallH = Math.max(1, (int) Math.round(h / downscaleFactor));
-            if (smallW != w || smallH != h) {
-                out = Resize.to(Resize.to(out, smallW, smallH), w, h);
-                append(ops, "downscale=" + smallW + "x" + smallH);
+            // The robustness job's downscale perturbation, at a drawn factor.
+            FaceImage lowResolution = Resize.downAndBack(out, downscaleFactor);
+            if (lowResolution != out) {
+                append(ops, "downscale=" + Resize.shrunk(out.width(), downscaleFactor) + "x"
+                        + Resize.shrunk(out.height(), downscaleFactor));
+                out = lowResolution;
             }
         }
         if (cutout) {

@@ -13,6 +13,21 @@ public final class Resize {
         return shrink ? area(image, width, height) : bilinear(image, width, height);
     }
 
+    /** The side that {@code side} pixels become when shrunk by {@code factor}, rounded, at least 1. */
+    public static int shrunk(int side, double factor) {
+        return Math.max(1, (int) Math.round(side / factor));
+    }
+
+    /**
+     * {@code image} shrunk by {@code factor} and resized back to its size: the detail a face {@code
+     * factor} times farther from the camera keeps. The same instance when the factor shrinks no side.
+     */
+    public static FaceImage downAndBack(FaceImage image, double factor) {
+        int w = image.width();
+        int h = image.height();
+        return to(to(image, shrunk(w, factor), shrunk(h, factor)), w, h);
+    }
+
     private static FaceImage bilinear(FaceImage src, int width, int height) {
         int c = src.channels();
         byte[] in = src.pixels();

@@ -36,10 +36,6 @@ public final class RobustnessComparison {
 
     /** One report: the model's name and its accuracy in each cell, clean first. */
     public record Model(String name, Path file, String split, long faces, Map<Cell, Double> accuracy) {
-        public double clean() {
-            return accuracy.values().iterator().next();
-        }
-
         /** The mean accuracy over every perturbed cell, as the robustness job reports it. */
         public double meanPerturbed() {
             return accuracy.entrySet().stream().filter(e -> e.getKey().severity() > 0)

@@ -110,8 +110,7 @@ public enum Perturbation {
             case BLUR -> Transforms.gaussianBlur(face, v * w / REFERENCE_SIZE);
             case NOISE -> Transforms.gaussianNoise(face, v, random);
             case JPEG -> ImageCodec.decode(ImageCodec.encodeJpeg(face, (float) (v / 100)));
-            case DOWNSCALE -> Resize.to(Resize.to(face, Math.max(1, (int) Math.round(w / v)),
-                    Math.max(1, (int) Math.round(h / v))), w, h);
+            case DOWNSCALE -> Resize.downAndBack(face, v);
         };
     }
 
